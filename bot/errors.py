@@ -1,0 +1,132 @@
+"""The one exception tree of briefbot, and the exit code of each branch.
+
+Third-party errors (openai SDK, llama-cpp, requests, sqlite) are translated into this tree in
+exactly one place per integration, always with ``raise ... from exc`` so ``--debug`` keeps the
+cause. Every message says what happened and what to do next; none contains a secret.
+
+    BriefbotError                       exit 1
+    ├── UsageError                      exit 2   bad flag or argument value
+    ├── ConfigError                     exit 3   settings unreadable or invalid
+    │   └── InvalidKeyFormatError       exit 4   key cannot be valid; caught before any call
+    ├── LLMError                        exit 10  any failure of the LLM layer
+    │   ├── AuthenticationError         exit 11  401: missing or rejected key
+    │   ├── QuotaExceededError          exit 12  429 insufficient_quota: retrying cannot help
+    │   ├── RateLimitError              exit 13  429 after the SDK's retries
+    │   ├── ContextTooLongError         exit 14  400 context_length_exceeded
+    │   ├── ModelNotFoundError          exit 15  404 model_not_found
+    │   ├── EndpointUnreachableError    exit 16  connection refused / DNS / no route
+    │   ├── LLMTimeoutError             exit 17  no answer within the timeout
+    │   ├── ServerError                 exit 18  5xx after retries, or a broken stream
+    │   ├── BadRequestError             exit 19  any other 4xx
+    │   └── EmbeddedModelError          exit 20  GGUF missing, corrupt, or llama-cpp absent
+    ├── ConnectorError                  exit 30  a data source failed (see connectors.errors)
+    ├── BudgetExceededError             exit 40  a configured cost budget would be exceeded
+    └── HistoryError                    exit 50  history database problem
+        └── ConversationNotFoundError   exit 51
+
+Exit 130 means the user interrupted (Ctrl-C) outside a reply.
+"""
+
+from __future__ import annotations
+
+
+class BriefbotError(Exception):
+    """Base of every error briefbot reports to a user."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  → {self.hint}"
+
+
+class UsageError(BriefbotError):
+    exit_code = 2
+
+
+class ConfigError(BriefbotError):
+    exit_code = 3
+
+
+class InvalidKeyFormatError(ConfigError):
+    exit_code = 4
+
+
+class LLMError(BriefbotError):
+    exit_code = 10
+
+
+class AuthenticationError(LLMError):
+    exit_code = 11
+
+
+class QuotaExceededError(LLMError):
+    exit_code = 12
+
+
+class RateLimitError(LLMError):
+    exit_code = 13
+
+
+class ContextTooLongError(LLMError):
+    exit_code = 14
+
+
+class ModelNotFoundError(LLMError):
+    exit_code = 15
+
+
+class EndpointUnreachableError(LLMError):
+    exit_code = 16
+
+
+class LLMTimeoutError(LLMError):
+    exit_code = 17
+
+
+class ServerError(LLMError):
+    exit_code = 18
+
+
+class BadRequestError(LLMError):
+    exit_code = 19
+
+
+class EmbeddedModelError(LLMError):
+    exit_code = 20
+
+
+class ConnectorError(BriefbotError):
+    """Base for data-source failures; the connectors package subclasses it."""
+
+    exit_code = 30
+
+
+class BudgetExceededError(BriefbotError):
+    exit_code = 40
+
+
+class HistoryError(BriefbotError):
+    exit_code = 50
+
+
+class ConversationNotFoundError(HistoryError):
+    exit_code = 51
+
+
+EXIT_INTERRUPTED = 130
+
+
+def exit_code_table() -> list[tuple[int, str, str]]:
+    """(code, class name, first docstring line) for every error class, for docs and tests."""
+    rows: list[tuple[int, str, str]] = []
+    stack: list[type[BriefbotError]] = [BriefbotError]
+    while stack:
+        cls = stack.pop()
+        rows.append((cls.exit_code, cls.__name__, (cls.__doc__ or "").strip().split("\n")[0]))
+        stack.extend(cls.__subclasses__())
+    return sorted(rows)

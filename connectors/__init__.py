@@ -1,0 +1,1 @@
+"""Connectors: typed access to public weather and finance APIs."""

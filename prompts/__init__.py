@@ -1,0 +1,1 @@
+"""Prompt builder: system prompts, personas, derived facts and compact context packing."""
