@@ -22,12 +22,9 @@ from bot import __version__
 from bot.app import App
 from bot.errors import EXIT_INTERRUPTED, BriefbotError
 
+# One line per command group; the order is the order `briefbot --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "bot.cli.ask_cmd",
-    "bot.cli.chat_cmd",
-    "bot.cli.history_cmd",
     "bot.cli.config_cmd",
-    "bot.cli.doctor_cmd",
 )
 
 EPILOG = """\
