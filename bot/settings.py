@@ -52,7 +52,7 @@ class Settings(BaseModel):
     model: str | None = _f("BRIEFBOT_MODEL", f"model name (default {DEFAULT_OPENAI_MODEL} on openai, {DEFAULT_LOCAL_MODEL} embedded)")
     timeout: float = _f("BRIEFBOT_TIMEOUT", "seconds to wait for the LLM endpoint", 60.0, gt=0)
     max_retries: int = _f("BRIEFBOT_MAX_RETRIES", "retries the OpenAI SDK makes (429, 5xx, connection errors)", 2, ge=0, le=10)
-    max_tokens: int = _f("BRIEFBOT_MAX_TOKENS", "upper bound on tokens per answer", 512, gt=0)
+    max_tokens: int | None = _f("BRIEFBOT_MAX_TOKENS", "upper bound on tokens per answer (default 512 openai, 200 embedded)", None, gt=0)
     temperature: float | None = _f("BRIEFBOT_TEMPERATURE", "sampling temperature (backend default when unset)", None, ge=0, le=2)
     local_model_path: Path | None = _f("BRIEFBOT_LOCAL_MODEL_PATH", "a GGUF file for the embedded backend (default: bundled Gemma 3 270M)")
     local_context: int = _f("BRIEFBOT_LOCAL_CONTEXT", "context window of the embedded model, tokens", 4096, ge=512)

@@ -1,0 +1,273 @@
+"""The interactive chat loop: input, slash commands, streamed display.
+
+Works the same on a terminal and on piped stdin (for scripts): on a terminal it keeps an
+input history (readline) and shows a prompt; piped, it reads message by message until EOF.
+Nothing that goes wrong in one turn ends the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.errors import BriefbotError
+from bot.llm.events import TextDelta
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.chat.costs import CostGuard
+    from bot.chat.session import ChatSession
+
+HELP = """\
+commands:
+  /help               this help
+  /system TEXT        add a rule that holds for the rest of the conversation
+  /persona [NAME]     switch persona (no name: list them; 'none' for no persona)
+  /model [NAME]       show the backend and model, or switch model (openai backend)
+  /reset              start a new conversation (the old one stays in history)
+  /undo               forget the last question and its answer
+  /retry              ask the last question again
+  /history            show this conversation
+  /cost               tokens and cost of this session, and today's spend
+  /exit               leave (Ctrl-D works too)
+input: end a line with \\ to continue on the next line, or wrap a block in \"\"\" ... \"\"\".
+Ctrl-C stops an answer (the part shown is kept); Ctrl-D exits."""
+
+PROMPT = "you> "
+CONTINUATION = "...> "
+
+
+@dataclass
+class SessionTotals:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unknown_cost_turns: int = 0
+    estimated: bool = False
+
+
+class ChatRepl:
+    def __init__(
+        self,
+        app: App,
+        session: ChatSession,
+        guard: CostGuard,
+        *,
+        context_for: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self.app = app
+        self.session = session
+        self.guard = guard
+        self.context_for = context_for
+        self.totals = SessionTotals()
+        self.interactive = app.stdin_is_tty
+        self._history_file = app.paths.input_history
+
+    # -- input ---------------------------------------------------------------------------
+    def _read_line(self, prompt: str) -> str:
+        if self.interactive:
+            return input(prompt)
+        line = self.app.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    def messages(self) -> Iterator[str]:
+        """Complete user inputs: joins continuation lines and triple-quoted blocks."""
+        while True:
+            try:
+                line = self._read_line(PROMPT)
+            except KeyboardInterrupt:
+                self.app.err("")  # Ctrl-C at the prompt clears the line; Ctrl-D leaves
+                continue
+            except EOFError:
+                return
+            if line.strip() == '"""':
+                block: list[str] = []
+                try:
+                    while (more := self._read_line(CONTINUATION)).strip() != '"""':
+                        block.append(more)
+                except EOFError:
+                    pass
+                yield "\n".join(block)
+                continue
+            parts = [line]
+            try:
+                while parts[-1].endswith("\\"):
+                    parts[-1] = parts[-1][:-1]
+                    parts.append(self._read_line(CONTINUATION))
+            except EOFError:
+                pass
+            yield "\n".join(parts)
+
+    def _setup_readline(self) -> None:
+        if not self.interactive:
+            return
+        try:
+            import readline
+        except ImportError:  # not on every platform; the chat works without it
+            return
+        try:
+            readline.read_history_file(self._history_file)
+        except OSError:
+            pass
+        readline.set_history_length(1000)
+
+    def _remember(self, text: str) -> None:
+        if not self.interactive:
+            return
+        # Appended through the redactor: a key pasted into the chat must not reach disk.
+        self._history_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import readline
+
+            readline.write_history_file(self._history_file)
+            content = self._history_file.read_text(encoding="utf-8", errors="replace")
+            scrubbed = self.app.scrub(content)
+            if scrubbed != content:
+                self._history_file.write_text(scrubbed, encoding="utf-8")
+            self._history_file.chmod(0o600)
+        except (ImportError, OSError):
+            pass
+
+    # -- loop ----------------------------------------------------------------------------
+    def run(self) -> int:
+        self._setup_readline()
+        if self.interactive:
+            self.app.out(f"briefbot chat · {self.session.backend.describe()}")
+            self.app.out("Type a question, /help for commands, Ctrl-D to leave.")
+        for text in self.messages():
+            if not text.strip():
+                continue
+            self._remember(text)
+            if text.lstrip().startswith("/"):
+                if self.command(text.strip()) == "exit":
+                    break
+                continue
+            self.turn(text.strip())
+        if self.interactive:
+            self.app.out("bye")
+        return 0
+
+    def turn(self, text: str) -> None:
+        def show(event: object) -> None:
+            if isinstance(event, TextDelta):
+                self.app.out(event.text, end="", flush=True)
+
+        try:
+            context = self.context_for(text) if self.context_for else None
+            if self.interactive:
+                self.app.out("bot> ", end="", flush=True)
+            result = self.session.ask(
+                text, on_event=show, context=context, estimate_cost=self.guard.estimate, check_budget=self.guard.check
+            )
+        except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
+            self.app.out("")
+            self.app.err(f"error: {exc}")
+            return
+        self.app.out("")
+        reply = result.reply
+        if result.dropped_messages:
+            self.app.err(f"[{result.dropped_messages} older messages were left out to fit the history budget]")
+        if reply.usage is not None:
+            self.totals.prompt_tokens += reply.usage.prompt_tokens
+            self.totals.completion_tokens += reply.usage.completion_tokens
+            self.totals.estimated |= reply.usage.estimated
+        if result.cost_usd is None:
+            self.totals.unknown_cost_turns += 1
+        else:
+            self.totals.cost_usd += result.cost_usd
+        if result.error is not None:
+            kept = " (the partial answer was kept)" if reply.text else ""
+            self.app.err(f"error: {result.error}{kept}")
+        elif reply.status == "incomplete":
+            self.app.err("[stopped — the partial answer was kept, marked incomplete]")
+
+    # -- commands ------------------------------------------------------------------------
+    def command(self, line: str) -> str | None:
+        name, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        handler = getattr(self, f"cmd_{name.lower()}", None)
+        if handler is None:
+            self.app.err(f"unknown command /{name} — /help lists them")
+            return None
+        try:
+            result: str | None = handler(arg)
+            return result
+        except BriefbotError as exc:
+            self.app.err(f"error: {exc}")
+            return None
+
+    def cmd_help(self, arg: str) -> None:
+        self.app.out(HELP)
+
+    def cmd_exit(self, arg: str) -> str:
+        return "exit"
+
+    cmd_quit = cmd_exit
+
+    def cmd_system(self, arg: str) -> None:
+        if not arg:
+            self.app.err("usage: /system TEXT   e.g. /system 반말로 대답하지 마세요")
+            return
+        self.session.add_system(arg)
+        self.app.out("[rule added; it holds for the rest of this conversation]")
+
+    def cmd_persona(self, arg: str) -> None:
+        from prompts.personas import available_personas, load_persona
+
+        if not arg:
+            current = self.session.persona.name if self.session.persona else "none"
+            self.app.out(f"current persona: {current}")
+            for name, persona in sorted(available_personas(self.app.paths.personas_dir).items()):
+                self.app.out(f"  {name:<15} {persona.description}")
+            return
+        persona = None if arg == "none" else load_persona(arg, self.app.paths.personas_dir)
+        self.session.set_persona(persona)
+        self.app.out(f"[persona: {arg}]")
+
+    def cmd_model(self, arg: str) -> None:
+        backend = self.session.backend
+        if not arg:
+            self.app.out(backend.describe())
+            return
+        if backend.name != "openai":
+            self.app.err("the embedded backend runs one model file; set BRIEFBOT_LOCAL_MODEL_PATH to use another GGUF")
+            return
+        backend.model = arg
+        self.app.out(f"[model: {arg}]")
+
+    def cmd_reset(self, arg: str) -> None:
+        self.session.reset()
+        self.app.out("[new conversation]")
+
+    def cmd_undo(self, arg: str) -> None:
+        removed = self.session.undo()
+        self.app.out(f"[removed {removed} message(s)]" if removed else "[nothing to undo]")
+
+    def cmd_retry(self, arg: str) -> None:
+        last = self.session.last_user_text()
+        if last is None:
+            self.app.err("nothing to retry yet")
+            return
+        self.session.undo()
+        self.turn(last)
+
+    def cmd_history(self, arg: str) -> None:
+        if not self.session.turns:
+            self.app.out("[this conversation is empty]")
+            return
+        for m in self.session.turns:
+            self.app.out(f"{m['role']}: {m['content']}")
+
+    def cmd_cost(self, arg: str) -> None:
+        from bot.pricing import format_usd
+
+        t = self.totals
+        approx = "~" if t.estimated else ""
+        self.app.out(
+            f"this session: {approx}{t.prompt_tokens} prompt + {approx}{t.completion_tokens} completion tokens, "
+            f"{format_usd(t.cost_usd)}" + (f" (+{t.unknown_cost_turns} turn(s) of unknown cost)" if t.unknown_cost_turns else "")
+        )
+        self.app.out(f"today: {format_usd(self.guard.spent_today())} (known costs)")

@@ -1,0 +1,186 @@
+"""A conversation: its messages, its backend, and how one turn is taken and stored.
+
+The order of a turn is what makes it safe to interrupt or fail at any point:
+
+1. the user's message is committed to history before anything is sent;
+2. the cost is estimated and checked against the budgets before any call;
+3. the answer streams in; Ctrl-C or a broken stream keeps the partial text;
+4. the assistant message and its usage row are committed together (one transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.chat.trimming import trim_to_budget
+from bot.errors import LLMError
+from bot.llm.backend import ChatBackend, ChatMessage
+from bot.llm.events import Reply, StreamEvent
+from bot.llm.streaming import complete_reply, stream_reply
+from prompts.personas import Persona, system_messages
+
+if TYPE_CHECKING:
+    from bot.store import HistoryStore
+    from bot.settings import Settings
+
+
+@dataclass
+class TurnResult:
+    reply: Reply
+    error: LLMError | None = None
+    cost_usd: float | None = None
+    dropped_messages: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+# A hook that turns a question into extra system context (grounded data); None = no data.
+ContextProvider = Callable[[str], "str | None"]
+
+
+class ChatSession:
+    def __init__(
+        self,
+        backend: ChatBackend,
+        settings: Settings,
+        store: HistoryStore,
+        *,
+        persona: Persona | None,
+        extra_system: str | None = None,
+        conversation_id: int | None = None,
+        kind: str = "chat",
+    ) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.store = store
+        self.persona = persona
+        self.kind = kind
+        self._base_system = system_messages(persona, None)
+        self.conversation_id = conversation_id
+        # Messages after the base system prompt: user/assistant turns and /system rules.
+        self.turns: list[ChatMessage] = []
+        if conversation_id is not None:
+            self._load(conversation_id)  # its stored /system rules come back with it
+        elif extra_system:
+            self.add_system(extra_system)
+
+    # -- state ---------------------------------------------------------------------------
+    def _load(self, conversation_id: int) -> None:
+        self.store.conversation(conversation_id)  # raises ConversationNotFoundError
+        for m in self.store.messages(conversation_id):
+            if m.role in ("user", "assistant", "system") and (m.content or m.role != "assistant"):
+                self.turns.append({"role": m.role, "content": m.content})
+
+    def _ensure_conversation(self) -> int:
+        if self.conversation_id is None:
+            self.conversation_id = self.store.create_conversation(
+                model=self.backend.model, persona=self.persona.name if self.persona else None
+            )
+        return self.conversation_id
+
+    def add_system(self, text: str) -> None:
+        """A rule that holds from now on (the tutorial's mid-conversation system message)."""
+        cid = self._ensure_conversation()
+        self.store.add_message(cid, "system", text.strip())
+        self.turns.append({"role": "system", "content": text.strip()})
+
+    def set_persona(self, persona: Persona | None) -> None:
+        self.persona = persona
+        self._base_system = system_messages(persona, None)
+
+    def reset(self) -> None:
+        """Start a fresh conversation; the old one stays in history."""
+        self.conversation_id = None
+        self.turns = []
+
+    def undo(self) -> int:
+        """Forget the last exchange, in memory and in history. Returns messages removed."""
+        if self.conversation_id is None:
+            return 0
+        removed = self.store.delete_last_exchange(self.conversation_id)
+        last_user = max((i for i, m in enumerate(self.turns) if m["role"] == "user"), default=None)
+        if last_user is not None:
+            del self.turns[last_user:]
+        return removed
+
+    def last_user_text(self) -> str | None:
+        return next((m["content"] for m in reversed(self.turns) if m["role"] == "user"), None)
+
+    def messages_for(self, context: str | None = None) -> tuple[list[ChatMessage], int]:
+        """What is sent: base system prompt, optional data context, then history trimmed to budget."""
+        head = list(self._base_system)
+        if context:
+            head.append({"role": "system", "content": context})
+        kept, dropped = trim_to_budget(
+            self.turns, budget=self.settings.history_budget_tokens, count=self.backend.count_text_tokens
+        )
+        if dropped:
+            head.append(
+                {"role": "system", "content": f"({dropped} earlier messages of this conversation were left out for length.)"}
+            )
+        return head + kept, dropped
+
+    # -- a turn --------------------------------------------------------------------------
+    def ask(
+        self,
+        text: str,
+        *,
+        stream: bool = True,
+        on_event: Callable[[StreamEvent], None] = lambda e: None,
+        context: str | None = None,
+        estimate_cost: Callable[[int, int], float | None] | None = None,
+        check_budget: Callable[[float | None], None] | None = None,
+    ) -> TurnResult:
+        cid = self._ensure_conversation()
+        self.store.add_message(cid, "user", text)
+        self.turns.append({"role": "user", "content": text})
+        messages, dropped = self.messages_for(context)
+        max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
+        if check_budget is not None and estimate_cost is not None:
+            prompt_tokens = self.backend.count_prompt_tokens(messages)
+            check_budget(estimate_cost(prompt_tokens, max_tokens))
+
+        error: LLMError | None = None
+        try:
+            if stream:
+                outcome = stream_reply(
+                    self.backend, messages, max_tokens=max_tokens, temperature=self.settings.temperature, on_event=on_event
+                )
+                reply, error = outcome.reply, outcome.error
+            else:
+                reply = complete_reply(self.backend, messages, max_tokens=max_tokens, temperature=self.settings.temperature)
+        except LLMError as exc:
+            # Failed before any text: the user's message stays, marked by an empty error turn.
+            reply = Reply(text="", model=self.backend.model, status="error", finish_reason=None, usage=None, error=str(exc))
+            error = exc
+
+        cost = None
+        if reply.usage is not None and estimate_cost is not None:
+            cost = estimate_cost(reply.usage.prompt_tokens, reply.usage.completion_tokens)
+        self._record(cid, reply, cost)
+        if reply.text:
+            self.turns.append({"role": "assistant", "content": reply.text})
+        return TurnResult(reply=reply, error=error, cost_usd=cost, dropped_messages=dropped)
+
+    def _record(self, cid: int, reply: Reply, cost: float | None) -> None:
+        from bot.store import TurnUsage
+
+        usage = None
+        if reply.usage is not None:
+            usage = TurnUsage(
+                prompt_tokens=reply.usage.prompt_tokens,
+                completion_tokens=reply.usage.completion_tokens,
+                estimated=reply.usage.estimated,
+                cost_usd=cost,
+            )
+        self.store.record_turn(
+            cid,
+            content=reply.text,
+            status=reply.status,
+            model=reply.model,
+            backend=self.backend.name,
+            usage=usage,
+            kind=self.kind,
+            error=reply.error,
+        )

@@ -1,0 +1,218 @@
+"""The embedded backend: llama.cpp in-process, answering in the openai SDK's own types.
+
+llama-cpp-python yields OpenAI-shaped *text completion* dicts; we format the chat ourselves
+(Gemma turn format, since the bundled GGUF has no chat template) and rebuild each piece as a
+``ChatCompletionChunk`` / ``ChatCompletion``. Usage is counted with the model's own tokenizer
+and sent as a final chunk with no choices, exactly where OpenAI puts it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ContextTooLongError, EmbeddedModelError
+from bot.llm import gemma_format
+from bot.llm.backend import ChatMessage
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+# Sampling defaults for a small base model: Gemma's recommended top_k/top_p, a cooler
+# temperature and a light repeat penalty, which keep a 270M model from looping.
+DEFAULT_TEMPERATURE = 0.7
+TOP_P = 0.95
+TOP_K = 64
+REPEAT_PENALTY = 1.15
+
+
+class LocalBackend:
+    name = "local"
+    supports_tools = False
+    default_max_tokens = 200  # a 270M base model says little worth reading past this
+
+    def __init__(self, model_path: Path, *, model_name: str, n_ctx: int, n_threads: int | None) -> None:
+        self.model = model_name
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self._llm = _load_llama(model_path, n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2)
+
+    # -- interface -----------------------------------------------------------------------
+    def describe(self) -> str:
+        return f"embedded llama.cpp · {self.model} · {self.model_path} · context {self.n_ctx} tokens"
+
+    def count_text_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
+
+    def count_prompt_tokens(self, messages: list[ChatMessage]) -> int:
+        return len(self._llm.tokenize(gemma_format.render(messages).encode("utf-8"), add_bos=True, special=True))
+
+    def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> ChatCompletion:
+        from openai.types.chat import ChatCompletion
+
+        prompt, prompt_tokens = self._prepare(messages, max_tokens)
+        out: Any = self._llm.create_completion(prompt, stream=False, **self._sampling(max_tokens, temperature))
+        text = out["choices"][0]["text"]
+        completion_tokens = int(out.get("usage", {}).get("completion_tokens") or self.count_text_tokens(text))
+        return ChatCompletion.model_validate(
+            {
+                "id": _new_id(),
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": self.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text.strip()},
+                        "finish_reason": out["choices"][0].get("finish_reason") or "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": _usage(prompt_tokens, completion_tokens),
+            }
+        )
+
+    def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> _LocalChunkStream:
+        prompt, prompt_tokens = self._prepare(messages, max_tokens)
+        pieces = self._llm.create_completion(prompt, stream=True, **self._sampling(max_tokens, temperature))
+        return _LocalChunkStream(pieces, model=self.model, prompt_tokens=prompt_tokens, count=self.count_text_tokens)
+
+    def close(self) -> None:
+        close = getattr(self._llm, "close", None)
+        if callable(close):
+            close()
+
+    # -- helpers -------------------------------------------------------------------------
+    def _prepare(self, messages: list[ChatMessage], max_tokens: int) -> tuple[str, int]:
+        prompt = gemma_format.render(messages)
+        prompt_tokens = len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+        if prompt_tokens + max_tokens > self.n_ctx:
+            # The same error OpenAI gives, before llama.cpp would fail less clearly.
+            raise ContextTooLongError(
+                f"the conversation needs {prompt_tokens} + {max_tokens} tokens but the embedded model's context is {self.n_ctx}",
+                hint="start a new conversation (/reset), lower BRIEFBOT_MAX_TOKENS, or raise BRIEFBOT_LOCAL_CONTEXT",
+            )
+        return prompt, prompt_tokens
+
+    @staticmethod
+    def _sampling(max_tokens: int, temperature: float | None) -> dict[str, Any]:
+        return {
+            "max_tokens": max_tokens,
+            "temperature": DEFAULT_TEMPERATURE if temperature is None else temperature,
+            "top_p": TOP_P,
+            "top_k": TOP_K,
+            "repeat_penalty": REPEAT_PENALTY,
+            "stop": gemma_format.STOP_SEQUENCES,
+        }
+
+
+class _LocalChunkStream:
+    """Text-completion pieces -> ChatCompletionChunks, ending with a usage-only chunk."""
+
+    def __init__(self, pieces: Iterator[Any], *, model: str, prompt_tokens: int, count: Callable[[str], int]) -> None:
+        self._pieces = pieces
+        self._model = model
+        self._prompt_tokens = prompt_tokens
+        self._count = count
+        self._id = _new_id()
+        self._created = int(time.time())
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        from openai.types.chat import ChatCompletionChunk
+
+        def chunk(delta: dict[str, Any], finish: str | None, usage: dict[str, int] | None = None) -> ChatCompletionChunk:
+            choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]
+            return ChatCompletionChunk.model_validate(
+                {
+                    "id": self._id,
+                    "object": "chat.completion.chunk",
+                    "created": self._created,
+                    "model": self._model,
+                    "choices": choices,
+                    "usage": usage,
+                }
+            )
+
+        yield chunk({"role": "assistant", "content": ""}, None)
+        generated: list[str] = []
+        finish: str | None = None
+        leading = True
+        for piece in self._pieces:
+            choice = piece["choices"][0]
+            text: str = choice.get("text") or ""
+            if leading:
+                # The model often opens with a newline after "model\n"; don't show it.
+                text = text.lstrip()
+                leading = not text
+            if text:
+                generated.append(text)
+                yield chunk({"content": text}, None)
+            if choice.get("finish_reason"):
+                finish = choice["finish_reason"]
+        yield chunk({}, finish or "stop")
+        yield chunk({}, None, _usage(self._prompt_tokens, self._count("".join(generated))))
+
+    def close(self) -> None:
+        close = getattr(self._pieces, "close", None)
+        if callable(close):
+            close()
+
+
+def _load_llama(model_path: Path, *, n_ctx: int, n_threads: int) -> Llama:
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise EmbeddedModelError(
+            "llama-cpp-python is not installed, so the embedded model cannot run",
+            hint='run `make install` (or `pip install "briefbot[local]"`), or set OPENAI_API_KEY / OPENAI_BASE_URL',
+        ) from exc
+    _silence_llama_logs()
+    try:
+        return Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise EmbeddedModelError(
+            f"could not load the model {model_path}: {exc}",
+            hint="check that the file is a valid GGUF model; unset BRIEFBOT_LOCAL_MODEL_PATH to use the bundled one",
+        ) from exc
+
+
+def _silence_llama_logs() -> None:
+    """Route llama.cpp's C-level log lines to nowhere.
+
+    Even with verbose=False, llama.cpp prints notices (e.g. about its SWA cache) straight to
+    stderr in the middle of a streamed answer. Failures still surface as exceptions.
+    """
+    import ctypes
+
+    import llama_cpp
+
+    llama_cpp.llama_log_set(_DISCARD_LOG, ctypes.c_void_p(0))
+
+
+def _discard_log(level: int, text: bytes, user_data: object) -> None:
+    return None
+
+
+try:  # the ctypes callback object must outlive every call into llama.cpp
+    import llama_cpp as _llama_cpp
+
+    _DISCARD_LOG = _llama_cpp.llama_log_callback(_discard_log)
+except ImportError:  # the local extra is not installed; _load_llama reports it
+    _DISCARD_LOG = None
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _new_id() -> str:
+    return f"chatcmpl-local-{uuid.uuid4().hex[:24]}"

@@ -1,0 +1,103 @@
+"""The one place where openai SDK exceptions become briefbot errors.
+
+The SDK has already retried what can be retried (connection errors, timeouts, 408, 409, 429,
+5xx; ``max_retries`` times) before we see an exception, so every message here reports a
+final outcome and says what the user can do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import errors
+from bot.redact import Redactor
+
+
+def _body_error(exc: Any) -> dict[str, Any]:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return inner
+    return {}
+
+
+def _retry_after(exc: Any) -> str | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    if headers.get("retry-after-ms"):
+        return f"{float(headers['retry-after-ms']) / 1000:g} s"
+    if headers.get("retry-after"):
+        return f"{headers['retry-after']} s"
+    return None
+
+
+def translate(exc: BaseException, *, endpoint: str, model: str, retries: int, redactor: Redactor) -> errors.LLMError:
+    """Map an SDK exception to the matching ``bot.errors.LLMError`` (caller raises ``from exc``)."""
+    import openai
+
+    detail = _body_error(exc)
+    code = str(detail.get("code") or "")
+    kind = str(detail.get("type") or "")
+    server_message = redactor.scrub(str(detail.get("message") or getattr(exc, "message", "") or exc))[:300]
+
+    if isinstance(exc, openai.APITimeoutError):
+        return errors.LLMTimeoutError(
+            f"no answer from {endpoint} within the timeout (after {retries} retries)",
+            hint="raise BRIEFBOT_TIMEOUT, check the server's load, or try again",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return errors.EndpointUnreachableError(
+            f"cannot connect to {endpoint}",
+            hint="check OPENAI_BASE_URL and that the server is running; unset both OPENAI_* to use the embedded model",
+        )
+    if isinstance(exc, openai.AuthenticationError):
+        return errors.AuthenticationError(
+            f"the API key was rejected by {endpoint} (401 {code or 'unauthorized'})",
+            hint="check OPENAI_API_KEY (`briefbot config show` says where it comes from); create a new key if it was revoked",
+        )
+    if isinstance(exc, openai.RateLimitError):
+        if code == "insufficient_quota" or kind == "insufficient_quota":
+            return errors.QuotaExceededError(
+                "your OpenAI quota is used up (429 insufficient_quota); retrying will not help",
+                hint="check billing and usage limits at platform.openai.com, or use the embedded model (unset OPENAI_API_KEY)",
+            )
+        wait = _retry_after(exc)
+        return errors.RateLimitError(
+            f"rate limited by {endpoint} (429) after {retries} retries" + (f"; server asked to wait {wait}" if wait else ""),
+            hint="wait a moment and try again, or raise BRIEFBOT_MAX_RETRIES",
+        )
+    if isinstance(exc, openai.BadRequestError) and (code == "context_length_exceeded" or "context length" in server_message):
+        return errors.ContextTooLongError(
+            f"the request is longer than {model}'s context window: {server_message}",
+            hint="start a new conversation (/reset), lower BRIEFBOT_CONTEXT_BUDGET or BRIEFBOT_HISTORY_BUDGET, or use a larger model",
+        )
+    if isinstance(exc, openai.NotFoundError):
+        if code == "model_not_found" or "model" in server_message.lower():
+            return errors.ModelNotFoundError(
+                f"model {model!r} is not available at {endpoint}: {server_message}",
+                hint="pick another model with --model or BRIEFBOT_MODEL (e.g. gpt-4o-mini)",
+            )
+        return errors.BadRequestError(
+            f"{endpoint} answered 404 for the chat endpoint",
+            hint="OPENAI_BASE_URL usually ends in /v1 (e.g. http://localhost:11434/v1)",
+        )
+    if isinstance(exc, openai.InternalServerError) or (
+        isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+    ):
+        status = getattr(exc, "status_code", "5xx")
+        return errors.ServerError(
+            f"{endpoint} failed with a server error ({status}) after {retries} retries: {server_message}",
+            hint="the service is having trouble; try again later",
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return errors.BadRequestError(
+            f"{endpoint} refused the request ({exc.status_code} {code or kind}): {server_message}",
+            hint="run with --debug for details",
+        )
+    return errors.ServerError(
+        f"the answer from {endpoint} broke off: {redactor.scrub(str(exc))[:200]}",
+        hint="try again; the part received so far was kept",
+    )
