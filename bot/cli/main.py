@@ -24,7 +24,13 @@ from bot.errors import EXIT_INTERRUPTED, BriefbotError
 
 # One line per command group; the order is the order `briefbot --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "bot.cli.ask_cmd",
+    "bot.cli.chat_cmd",
     "bot.cli.config_cmd",
+    "bot.cli.doctor_cmd",
+    "bot.cli.history_cmd",
+    "bot.cli.usage_cmd",
+    "bot.cli.tokens_cmd",
 )
 
 EPILOG = """\
