@@ -1,0 +1,71 @@
+"""The typed values the history store takes and returns. Timestamps are aware UTC datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+Status = Literal["complete", "incomplete", "error"]
+ROLES: frozenset[str] = frozenset({"system", "user", "assistant", "tool"})
+STATUSES: frozenset[str] = frozenset({"complete", "incomplete", "error"})
+
+
+@dataclass(frozen=True)
+class TurnUsage:
+    """Tokens and cost of one LLM call.
+
+    ``estimated`` is True when the counts were made locally (the server sent no usage);
+    ``cost_usd`` is None when the price of the model is unknown, which is not the same as 0.
+    """
+
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = False
+    cost_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.prompt_tokens < 0 or self.completion_tokens < 0:
+            raise ValueError("token counts cannot be negative")
+        if self.cost_usd is not None and self.cost_usd < 0:
+            raise ValueError("cost cannot be negative")
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    conversation_id: int
+    seq: int
+    role: str
+    content: str
+    status: str
+    model: str | None
+    created_at: datetime
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    id: int
+    title: str | None
+    model: str
+    persona: str | None
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+    # The start of the first user message, for listings of untitled conversations.
+    preview: str | None = None
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One group of the usage ledger (a UTC day, or a model)."""
+
+    key: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None  # sum of the known costs; None when no call in the group had one
+    unknown_cost_calls: int
+    estimated_calls: int  # calls whose token counts were counted locally
