@@ -58,9 +58,14 @@ class OpenAIBackend:
     def describe(self) -> str:
         return f"openai SDK · {self.model} · {self.endpoint}"
 
-    def _fail(self, exc: BaseException) -> LLMError:
+    def _fail(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
         return openai_errors.translate(
-            exc, endpoint=self.endpoint, model=self.model, retries=self.retries, redactor=self._redactor
+            exc,
+            endpoint=self.endpoint,
+            model=self.model,
+            retries=self.retries,
+            redactor=self._redactor,
+            mid_stream=mid_stream,
         )
 
     def _params(self, messages: list[ChatMessage], max_tokens: int, temperature: float | None) -> dict[str, Any]:
@@ -117,7 +122,7 @@ class _SDKChunkStream:
         except LLMError:
             raise
         except Exception as exc:  # the SDK and its HTTP layer raise several types mid-stream
-            raise self._backend._fail(exc) from exc
+            raise self._backend._fail(exc, mid_stream=True) from exc
 
     def close(self) -> None:
         self._raw.close()

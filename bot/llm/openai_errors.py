@@ -34,9 +34,21 @@ def _retry_after(exc: Any) -> str | None:
     return None
 
 
-def translate(exc: BaseException, *, endpoint: str, model: str, retries: int, redactor: Redactor) -> errors.LLMError:
-    """Map an SDK exception to the matching ``bot.errors.LLMError`` (caller raises ``from exc``)."""
+def translate(
+    exc: BaseException, *, endpoint: str, model: str, retries: int, redactor: Redactor, mid_stream: bool = False
+) -> errors.LLMError:
+    """Map an SDK exception to the matching ``bot.errors.LLMError`` (caller raises ``from exc``).
+
+    ``mid_stream``: the answer had started, so a connection failure means it broke off; the
+    SDK never retries there.
+    """
     import openai
+
+    if mid_stream and not isinstance(exc, openai.APIStatusError):
+        return errors.ServerError(
+            f"the answer from {endpoint} broke off mid-stream ({type(exc).__name__})",
+            hint="try again (/retry in chat); the part received so far was kept, marked incomplete",
+        )
 
     detail = _body_error(exc)
     code = str(detail.get("code") or "")
