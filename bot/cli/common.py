@@ -50,7 +50,7 @@ def open_backend(app: App) -> ChatBackend:
 def open_store(app: App) -> HistoryStore:
     from bot.store import HistoryStore
 
-    return HistoryStore.open(app.settings.history_db or app.paths.history_db)
+    return HistoryStore.open(app.settings.history_db or app.paths.history_db, scrub=app.scrub)
 
 
 def resolve_persona(app: App, name: str | None) -> Persona | None:

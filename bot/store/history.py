@@ -21,11 +21,16 @@ from bot.store.migrations import apply_migrations
 from bot.store.records import ROLES, STATUSES, ConversationInfo, StoredMessage, TurnUsage, UsageRow
 
 Clock = Callable[[], datetime]
+Scrub = Callable[[str], str]
 PREVIEW_CHARS = 60
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _stamp(moment: datetime) -> str:
@@ -40,15 +45,22 @@ def _parse(stamp: str) -> datetime:
 
 
 class HistoryStore:
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, clock: Clock = _utc_now, scrub: Scrub = _unchanged
+    ) -> None:
         """Use :meth:`open`; this takes an already prepared connection."""
         self._conn = conn
         self.path = path
         self._clock = clock
+        self._scrub = scrub
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock = _utc_now) -> HistoryStore:
-        """Open (creating if needed) the history file at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, clock: Clock = _utc_now, scrub: Scrub = _unchanged) -> HistoryStore:
+        """Open (creating if needed) the history file at ``path`` and bring its schema up to date.
+
+        ``scrub`` is applied to every text written (message content, error, title): the CLI
+        passes its redactor, so a key pasted into a chat or echoed by a model never reaches disk.
+        """
         path = Path(path).expanduser()
         with translating_errors(path):
             prepare_private_file(path)
@@ -58,7 +70,7 @@ class HistoryStore:
             except BaseException:
                 conn.close()
                 raise
-        return cls(conn, path, clock=clock)
+        return cls(conn, path, clock=clock, scrub=scrub)
 
     def close(self) -> None:
         self._conn.close()
@@ -130,7 +142,7 @@ class HistoryStore:
         cursor = conn.execute(
             "INSERT INTO messages (conversation_id, seq, role, content, status, model, created_at, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (conversation_id, seq, role, content, status, model, now, error),
+            (conversation_id, seq, role, self._scrub(content), status, model, now, error and self._scrub(error)),
         )
         conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
         assert cursor.lastrowid is not None
@@ -199,6 +211,7 @@ class HistoryStore:
     def set_title(self, conversation_id: int, title: str | None) -> None:
         with self._write() as conn:
             self._require(conn, conversation_id)
+            title = self._scrub(title) if title else title
             conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
     def delete_conversation(self, conversation_id: int) -> None:
