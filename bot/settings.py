@@ -6,7 +6,7 @@ Precedence, highest first:
 2. the process environment
 3. a ``.env`` file, found from the working directory upward (python-dotenv); it never
    overrides a variable that is really set in the environment
-4. the user config file ``$XDG_CONFIG_HOME/briefbot/config.toml``
+4. the user config file ``$XDG_CONFIG_HOME/briefbot/config.toml`` (or the file ``BRIEFBOT_CONFIG`` names)
 5. defaults
 
 Environment names are the standard OpenAI ones where they exist (``OPENAI_API_KEY``,
@@ -159,6 +159,12 @@ def load_settings(
     origin: dict[str, str] = {name: "default" for name in Settings.model_fields}
 
     config_file = Path(env["BRIEFBOT_CONFIG"]) if env.get("BRIEFBOT_CONFIG") else paths.config_file
+    if env.get("BRIEFBOT_CONFIG") and not config_file.is_file():
+        # A file named explicitly must exist: silently falling back to defaults hides a typo.
+        raise ConfigError(
+            f"BRIEFBOT_CONFIG names {config_file}, which is not a file",
+            hint="fix the path, or unset BRIEFBOT_CONFIG to use the default config file",
+        )
     for name, value in _read_config_file(config_file).items():
         values[name] = value
         origin[name] = f"config ({config_file})"
@@ -219,7 +225,13 @@ def _read_dotenv(cwd: Path, env: Mapping[str, str]) -> tuple[Path | None, dict[s
     for directory in (cwd, *cwd.parents):
         candidate = directory / ".env"
         if candidate.is_file():
-            return candidate, dict(dotenv_values(candidate))
+            try:
+                return candidate, dict(dotenv_values(candidate))
+            except (OSError, UnicodeDecodeError) as exc:
+                # Without this, a .env that is not UTF-8 ended as "unexpected error, a bug" (exit 1).
+                raise ConfigError(
+                    f"cannot read {candidate}: {exc}", hint="save the .env file as UTF-8 text, or remove it"
+                ) from exc
     return None, {}
 
 
