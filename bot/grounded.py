@@ -1,0 +1,137 @@
+"""One grounded turn, before the model: question → plan → concurrent fetch → packed context.
+
+The chat and ask commands call :func:`prepare_grounded_turn` and hand the result's
+``system_prompt`` and ``user_message()`` to whichever LLM backend is configured. Nothing here
+calls a model, except the optional tool-calling planner (it takes the SDK client as an
+argument), so the whole stage runs and is tested offline.
+
+    turn = prepare_grounded_turn("서울 날씨랑 원달러 환율", settings=settings)
+    turn.plan          # Plan: steps, confidence, language
+    turn.records       # records fetched
+    turn.failures      # sources that failed (stated in the context too)
+    turn.packed        # PackedContext: text, tokens, budget, sources, facts
+    turn.system_prompt # grounded rules, in the question's language
+    turn.messages()    # [system, user] ready for chat.completions.create
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.planner.plan import Lang, Plan, PlanStep
+from bot.planner.rules import plan_question
+from connectors.records import Record
+from prompts.grounding import system_prompt as grounded_system_prompt
+from prompts.packer import ContextPacker, PackedContext, SourceFailure
+
+
+class Fetcher(Protocol):
+    """Fetch every step (concurrently); one result list per step's records, failures apart."""
+
+    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]: ...
+
+
+Planner = Callable[[str], Plan]
+
+
+@dataclass(frozen=True)
+class GroundedTurn:
+    question: str
+    lang: Lang
+    plan: Plan
+    records: list[Record]
+    failures: list[SourceFailure]
+    packed: PackedContext
+    system_prompt: str
+
+    def user_message(self) -> str:
+        """The packed data, then the question (data first: the question stays at the end)."""
+        return f"{self.packed.text}\n\nQuestion: {self.question}"
+
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": self.user_message()}]
+
+
+class ConnectorFetcher:
+    """The default fetcher: the connectors library's concurrent multi-fetch over one runtime."""
+
+    def __init__(self, settings: Any, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.cache_dir = cache_dir
+        self.env = dict(env or {})
+
+    def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
+        """Per-step outcome, in step order; the steps run concurrently."""
+        from connectors.concurrent import FetchFailure, fetch_many  # deferred: requests is heavy
+        from connectors.runtime import ConnectorRuntime
+
+        if not steps:
+            return []
+        out: list[tuple[list[Record], SourceFailure | None]] = []
+        with ConnectorRuntime(self.settings, cache_dir=self.cache_dir, env=self.env) as runtime:
+            results = fetch_many(runtime, [(s.connector, dict(s.params)) for s in steps])
+        for step, result in zip(steps, results):
+            if isinstance(result, FetchFailure):
+                out.append(([], SourceFailure(step.connector, dict(step.params), result.message, type(result.error).__name__)))
+            else:
+                out.append((list(result.records), None))
+        return out
+
+    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
+        records: list[Record] = []
+        failures: list[SourceFailure] = []
+        for recs, failure in self.fetch_each(steps):
+            records.extend(recs)
+            if failure is not None:
+                failures.append(failure)
+        return records, failures
+
+
+def prepare_grounded_turn(
+    question: str,
+    *,
+    settings: Any,
+    fetcher: Fetcher | None = None,
+    planner: Planner | None = None,
+    now: datetime | None = None,
+    tool_client: Any | None = None,
+    cache_dir: Path | None = None,
+) -> GroundedTurn:
+    """Plan, fetch and pack one question; no LLM call unless ``tool_client`` is given.
+
+    With ``tool_client`` (an ``openai.OpenAI``) and a plan the rules are not confident about,
+    the model plans through tool calls (see :mod:`bot.planner.tools`); its fetched records are
+    used as they are. The embedded backend never passes a client: rules only.
+    """
+    now = now or datetime.now(timezone.utc)
+    plan = planner(question) if planner else plan_question(question, now=now)
+    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir)
+    if tool_client is not None and not plan.confident:
+        from bot.planner.tools import plan_with_tools
+
+        outcome = plan_with_tools(tool_client, question, plan=plan, model=settings.resolved_model(), fetcher=fetch)
+        plan, records, failures = outcome.plan, outcome.records, outcome.failures
+    else:
+        records, failures = fetch(plan.steps)
+    packer = ContextPacker(
+        budget=settings.context_budget_tokens,
+        model=settings.resolved_model(),
+        lang=plan.lang,
+        topics=plan.topics,
+        amount=plan.amount,
+        notes=plan.unresolved,
+    )
+    packed = packer.pack(records, failures, now=now)
+    return GroundedTurn(
+        question=question,
+        lang=plan.lang,
+        plan=plan,
+        records=records,
+        failures=failures,
+        packed=packed,
+        system_prompt=grounded_system_prompt(plan.lang),
+    )

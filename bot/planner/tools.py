@@ -1,0 +1,167 @@
+"""Model tool calling, for questions the rules cannot plan with confidence.
+
+Tool schemas come from the connectors' typed pydantic params (``Connector.tool_spec()``, JSON
+Schema of the params model), and only the connectors the question can need are offered:
+fewer tools, fewer prompt tokens and fewer wrong picks. The loop is bounded (``max_steps``
+model calls), asks for parallel tool calls, and answers EVERY tool call of a turn with a
+tool message — the cookbook loops that answer only the first one leave the conversation
+invalid (the API rejects an assistant turn whose tool calls lack answers).
+
+Used only with a backend that supports tools; the embedded model plans with rules only.
+SDK errors are translated by :func:`bot.llm.openai_errors.translate`, the one place for that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.planner.plan import Plan, PlanStep
+from connectors.records import Record
+from prompts.packer import ContextPacker, SourceFailure
+
+MAX_STEPS = 3
+TOOL_RESULT_BUDGET = 400  # tokens per tool answer: the model plans, it does not answer here
+_FINANCE = ("fx", "crypto", "stocks")
+_WEATHER = ("weather", "air")
+
+PLANNER_SYSTEM = (
+    "You decide which live data briefbot must fetch to answer the user's question. Call the "
+    "tools that fetch it; call several at once when the question needs several sources. "
+    "Use English place names and exchange tickers (e.g. 005930.KS). When the data is fetched, "
+    "or no tool fits, reply with the single word: done."
+)
+
+
+@dataclass
+class ToolOutcome:
+    plan: Plan
+    records: list[Record] = field(default_factory=list)
+    failures: list[SourceFailure] = field(default_factory=list)
+    model_calls: int = 0
+
+
+def candidate_connectors(plan: Plan, available: Sequence[str]) -> list[str]:
+    """The connectors this question can need, judged from what the rules did find."""
+    names = {s.connector for s in plan.steps}
+    reasons = " ".join(plan.unresolved)
+    if "weather" in reasons or "place" in reasons or names & set(_WEATHER):
+        names.update(_WEATHER)
+    if any(w in reasons for w in ("price", "currency", "exchange", "환율", "coin")) or names & set(_FINANCE):
+        names.update(_FINANCE)
+    if not names:
+        return list(available)  # nothing recognised: let the model choose among all
+    return [n for n in available if n in names]
+
+
+def tool_schemas(names: Sequence[str], registry: Any | None = None) -> list[dict[str, Any]]:
+    """Chat Completions tool definitions generated from each connector's params model."""
+    if registry is None:
+        from connectors.registry import ConnectorRegistry
+
+        registry = ConnectorRegistry.default()
+    return [registry.get(n).tool_spec() for n in names]
+
+
+def _fetch_each(fetcher: Any, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
+    """Per-step results (each tool call needs its own answer), fetched concurrently if possible."""
+    each = getattr(fetcher, "fetch_each", None)
+    if callable(each):
+        return list(each(steps))
+    out: list[tuple[list[Record], SourceFailure | None]] = []
+    for step in steps:
+        records, failures = fetcher([step])
+        out.append((records, failures[0] if failures else None))
+    return out
+
+
+def _step_from_call(name: str, arguments: str, known: Sequence[str]) -> PlanStep | str:
+    connector = name.removeprefix("fetch_")
+    if connector not in known:
+        return f"unknown tool {name!r}"
+    try:
+        args = json.loads(arguments or "{}")
+    except json.JSONDecodeError as exc:
+        return f"arguments are not valid JSON ({exc.msg})"
+    if not isinstance(args, dict):
+        return "arguments must be a JSON object"
+    params = {k: str(v) for k, v in args.items() if v is not None}
+    return PlanStep(connector, params, "chosen by the model (tool call)")
+
+
+def plan_with_tools(
+    client: Any,
+    question: str,
+    *,
+    plan: Plan,
+    model: str,
+    fetcher: Any,
+    max_steps: int = MAX_STEPS,
+    registry: Any | None = None,
+    redactor: Any | None = None,
+) -> ToolOutcome:
+    """Let the model call connectors as tools; every call is fetched and answered."""
+    import openai
+
+    from bot.llm.openai_errors import translate
+    from bot.redact import Redactor
+
+    if registry is None:
+        from connectors.registry import ConnectorRegistry
+
+        registry = ConnectorRegistry.default()
+    names = candidate_connectors(plan, registry.names())
+    tools = tool_schemas(names, registry)
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": PLANNER_SYSTEM},
+        {"role": "user", "content": question},
+    ]
+    outcome = ToolOutcome(plan=plan)
+    steps: list[PlanStep] = []
+    for _ in range(max_steps):
+        try:
+            response = client.chat.completions.create(
+                model=model, messages=messages, tools=tools, tool_choice="auto", parallel_tool_calls=True
+            )
+        except openai.OpenAIError as exc:
+            endpoint = str(getattr(client, "base_url", "the endpoint"))
+            raise translate(exc, endpoint=endpoint, model=model, retries=int(getattr(client, "max_retries", 0)),
+                            redactor=redactor or Redactor()) from exc
+        outcome.model_calls += 1
+        message = response.choices[0].message
+        calls = list(message.tool_calls or [])
+        if not calls:
+            break
+        messages.append({
+            "role": "assistant",
+            "content": message.content,
+            "tool_calls": [
+                {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
+                for c in calls
+            ],
+        })
+        parsed = [_step_from_call(c.function.name, c.function.arguments, names) for c in calls]
+        runnable = [p for p in parsed if isinstance(p, PlanStep)]
+        results = iter(_fetch_each(fetcher, runnable))
+        for call, item in zip(calls, parsed):
+            if isinstance(item, str):
+                content = f"error: {item}"
+            else:
+                records, failure = next(results)
+                steps.append(item)
+                outcome.records.extend(records)
+                if failure is not None:
+                    outcome.failures.append(failure)
+                    content = f"error: {failure.message}"
+                else:
+                    content = ContextPacker(budget=TOOL_RESULT_BUDGET, model=model, lang=plan.lang).pack(records).text
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+    if not steps:
+        # The model asked for nothing: fall back to whatever the rules found.
+        records, failures = fetcher(plan.steps)
+        outcome.records, outcome.failures = list(records), list(failures)
+        return outcome
+    outcome.plan = Plan(steps=steps, confident=True, lang=plan.lang, topics=plan.topics, amount=plan.amount)
+    return outcome

@@ -1,0 +1,258 @@
+"""Grounded answering: the system prompt, the program-built sources block, the number check.
+
+The embedded model's prose is weak, and any model can misquote. So the user always sees
+the real figures from :func:`sources_block`, built by the program from the packed context,
+and :func:`check_numbers` flags every number in an answer that is neither in the context nor
+derivable by the facts code (``prompts.facts``), whatever the model wrote.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # runtime import would be circular: the packer uses korean_amount
+    from prompts.packer import PackedContext
+
+_LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English"}
+
+
+@lru_cache(maxsize=1)
+def _template() -> str:
+    return resources.files("prompts").joinpath("grounded_system.md").read_text(encoding="utf-8")
+
+
+def system_prompt(lang: str) -> str:
+    """The grounded system prompt, fixed text with only the answer language filled in."""
+    return _template().replace("{language}", _LANGUAGE_NAMES.get(lang, "the question's language")).strip()
+
+
+# --- Korean amounts -------------------------------------------------------------------------
+
+
+def korean_amount(value: float) -> str:
+    """162876000 → '1억 6,288만'; 2058811028682 → '2조 588억'; 138302 → '13만 8,302'.
+
+    Rounded to the unit below the largest, which is how Korean news reads large amounts.
+    """
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1e12:
+        jo, eok = divmod(round(v / 1e8), 10_000)
+        return sign + f"{jo:,}조" + (f" {eok:,}억" if eok else "")
+    if v >= 1e8:
+        eok, man = divmod(round(v / 1e4), 10_000)
+        return sign + f"{eok:,}억" + (f" {man:,}만" if man else "")
+    if v >= 1e4:
+        man, rest = divmod(round(v), 10_000)
+        return sign + f"{man:,}만" + (f" {rest:,}" if rest else "")
+    return sign + f"{v:,.0f}"
+
+
+# --- sources block --------------------------------------------------------------------------
+
+_LABELS = {
+    "en": {"title": "Sources", "as_of": "as of", "stale": "STALE (cached after the source failed)",
+           "missing": "not available", "derived": "computed by briefbot", "none": "no data was fetched"},
+    "ko": {"title": "출처", "as_of": "기준", "stale": "오래된 데이터(출처 장애로 캐시 사용)",
+           "missing": "가져오지 못함", "derived": "briefbot 계산", "none": "가져온 데이터 없음"},
+}
+
+
+def sources_block(packed: PackedContext, lang: str) -> str:
+    """What the user reads under every answer: figures used, source, as-of time, age."""
+    labels = _LABELS.get(lang, _LABELS["en"])
+    lines = [f"{labels['title']}:"]
+    for ref in packed.sources:
+        figures = f": {ref.headline}" if getattr(ref, "headline", "") else ""
+        stale = f" — {labels['stale']}" if ref.stale else ""
+        lines.append(f"- {ref.subject}{figures} — {ref.source}, {labels['as_of']} {ref.as_of_text} ({ref.age_text}){stale}")
+    for line in packed.derived_text:
+        lines.append(f"- {line} ({labels['derived']})")
+    for failure in packed.failures:
+        lines.append(f"- {failure.describe()}: {labels['missing']} ({failure.message})")
+    if len(lines) == 1:
+        lines.append(f"- {labels['none']}")
+    return "\n".join(lines)
+
+
+# --- number checking ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Num:
+    text: str  # as written
+    value: float
+    tolerance: float  # half a unit of the last written digit, scaled
+
+
+_SCALES = {"천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12, "k": 1e3, "thousand": 1e3, "million": 1e6,
+           "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}
+# A number, optionally followed by one Korean or English scale word; Korean amounts chain
+# ("1억 6,288만"), which _merge_korean joins.
+_NUMBER = re.compile(
+    r"(?<![\w.])[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    r"(?:\s?(?:조|억|만|천)|\s?(?:thousand|million|billion|trillion|bn|mn|tn)\b|(?:k|m|b)\b)?",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일|\b(\d{1,2})월\s*(\d{1,2})일")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b")
+# Numbers that are names, not quantities: PM2.5, PM10, 52-week, 24h, list markers.
+_IDENTIFIER = re.compile(
+    r"(?i)\bpm\s?(?:2\.5|10)\b|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
+    r"\b\d{6}\.K[SQ]\b|^\s*\d+[.)]\s|\bwmo\b|\b[A-Z]{2,}\d+\b|\bO3\b|\bNO2\b|\bSO2\b|\bCO2\b"
+)
+_KO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_KO_SMALL = {"십": 10, "백": 100, "천": 1000}
+_KO_BIG = {"만": 1e4, "억": 1e8, "조": 1e12}
+_KO_WORD = re.compile(r"(?<![\uac00-\ud7a3])([일이삼사오육칠팔구십백천만억조]{2,})(?=$|[^\uac00-\ud7a3]|원|달러|엔|도|퍼센트|명|개)")
+
+
+def parse_korean_numeral(word: str) -> float | None:
+    """'삼만' → 30000, '오천' → 5000, '이십삼' → 23; None unless it is a clean numeral."""
+    if not any(c in _KO_SMALL or c in _KO_BIG for c in word):
+        return None
+    total = 0.0
+    section = 0.0
+    digit = 0
+    for c in word:
+        if c in _KO_DIGITS:
+            if digit:
+                return None
+            digit = _KO_DIGITS[c]
+        elif c in _KO_SMALL:
+            section += (digit or 1) * _KO_SMALL[c]
+            digit = 0
+        elif c in _KO_BIG:
+            total += (section + digit or 1) * _KO_BIG[c]
+            section, digit = 0.0, 0
+        else:
+            return None
+    return total + section + digit
+
+
+def _to_num(match_text: str) -> _Num | None:
+    raw = match_text.strip()
+    m = re.match(r"([-−+]?)([\d,]+(?:\.\d+)?)\s*([^\d\s]*)$", raw)
+    if not m:
+        return None
+    digits = m.group(2).replace(",", "")
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    scale = _SCALES.get(m.group(3).lower(), 1.0) if m.group(3) else 1.0
+    if m.group(1) in ("-", "−"):
+        value = -value
+    return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale)
+
+
+def _merge_korean(nums: list[tuple[int, int, _Num]]) -> list[_Num]:
+    """Join '1억' + '6,288만' written side by side into one amount."""
+    out: list[tuple[int, int, _Num]] = []
+    for start, end, n in nums:
+        if out:
+            ps, pe, p = out[-1]
+            big = p.text[-1:] in ("조", "억", "만") and n.text[-1:] in ("억", "만", "천") or (p.text[-1:] in ("조", "억", "만") and n.text[-1:].isdigit())
+            if big and start - pe <= 1 and abs(n.value) < abs(p.value):
+                merged = _Num(f"{p.text} {n.text}", p.value + math.copysign(n.value, p.value), n.tolerance)
+                out[-1] = (ps, end, merged)
+                continue
+        out.append((start, end, n))
+    return [n for _, _, n in out]
+
+
+def extract_numbers(text: str) -> list[_Num]:
+    """Every quantity written in ``text`` (dates, times and identifiers left out)."""
+    masked = _IDENTIFIER.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _DATE.sub(lambda m: " " * len(m.group(0)), masked)
+    masked = _TIME.sub(lambda m: " " * len(m.group(0)), masked)
+    found: list[tuple[int, int, _Num]] = []
+    for m in _NUMBER.finditer(masked):
+        n = _to_num(m.group(0))
+        if n is not None:
+            found.append((m.start(), m.end(), n))
+    for m in _KO_WORD.finditer(masked):
+        v = parse_korean_numeral(m.group(1))
+        if v is not None:
+            found.append((m.start(), m.end(), _Num(m.group(1), v, 0.5)))
+    found.sort(key=lambda t: t[0])
+    return _merge_korean(found)
+
+
+def _dates(text: str) -> set[str]:
+    out: set[str] = set()
+    for m in _DATE.finditer(text):
+        if m.group(1):
+            y, mo, d = m.group(1), m.group(2), m.group(3)
+            out.add(f"{int(mo):02d}-{int(d):02d}")
+            out.add(f"{y}-{int(mo):02d}-{int(d):02d}")
+        elif m.group(4):
+            out.add(f"{m.group(4)}-{int(m.group(5)):02d}-{int(m.group(6)):02d}")
+        else:
+            out.add(f"{int(m.group(7)):02d}-{int(m.group(8)):02d}")
+    out.update(m.group(0) for m in re.finditer(r"(?<![\d-])\d{2}-\d{2}(?![\d-])", text))
+    return out
+
+
+def _times(text: str) -> set[str]:
+    return {f"{int(m.group(1)):02d}:{m.group(2)}" for m in _TIME.finditer(text)}
+
+
+def reference_numbers(packed: PackedContext) -> list[float]:
+    """Numbers an answer may use: the context's, the facts', and changes within one block.
+
+    Changes between two numbers of the same block (absolute and percent) and inverses of
+    exchange rates are what the facts code derives; pairs across blocks are not, so an
+    answer cannot launder an arbitrary number through unrelated figures.
+    """
+    refs: list[float] = [f.number for f in packed.facts if f.number is not None]
+    blocks = re.split(r"\n(?=## )", packed.text)
+    for block in blocks:
+        nums = [n.value for n in extract_numbers(block)]
+        refs.extend(nums)
+        uniq = sorted(set(nums))[:80]  # bounded: pairs grow quadratically
+        for a in uniq:
+            for b in uniq:
+                if a != b:
+                    refs.append(a - b)
+                    if b:
+                        refs.append((a - b) / abs(b) * 100.0)
+        if " · fx" in block.split("\n", 1)[0]:
+            refs.extend(1.0 / v for v in uniq if v)
+    return refs
+
+
+def check_numbers(answer: str, packed: PackedContext) -> list[str]:
+    """Numbers in ``answer`` that the context neither states nor derives, as written.
+
+    Tolerates rounding (to the precision the answer wrote), thousands separators, 억/조/만
+    and million/billion scales, signs dropped in prose ("fell 0.2%"), and simple Korean
+    numerals (삼만). Dates and clock times must match ones in the context.
+    """
+    refs = sorted({abs(r) for r in reference_numbers(packed)})
+    flagged: list[str] = []
+    for n in extract_numbers(answer):
+        v = abs(n.value)
+        tol = max(n.tolerance, v * 1e-9)
+        if not _near(refs, v, tol):
+            flagged.append(n.text)
+    context_dates, context_times = _dates(packed.text), _times(packed.text)
+    for d in sorted(_dates(answer) - context_dates):
+        if not re.fullmatch(r"\d{2}-\d{2}", d) or all(not c.endswith(d) for c in context_dates):
+            flagged.append(d)
+    for t in sorted(_times(answer) - context_times):
+        flagged.append(t)
+    return flagged
+
+
+def _near(sorted_refs: list[float], v: float, tol: float) -> bool:
+    import bisect
+
+    i = bisect.bisect_left(sorted_refs, v - tol)
+    return i < len(sorted_refs) and sorted_refs[i] <= v + tol
