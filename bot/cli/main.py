@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.ask_cmd",
     "bot.cli.chat_cmd",
     "bot.cli.config_cmd",
+    "bot.cli.context_cmd",
     "bot.cli.doctor_cmd",
     "bot.cli.history_cmd",
     "bot.cli.usage_cmd",
