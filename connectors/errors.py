@@ -1,0 +1,94 @@
+"""Connector failures: one class per thing a user can act on, each with its own exit code.
+
+Every requests/urllib3 error is translated in exactly one place (:mod:`connectors.http`);
+connectors translate their upstream's error bodies into these classes. Messages name the
+source, say what happened and what to do; they never contain a secret (the runtime passes
+every message through the redactor, and upstream text is scrubbed before it is quoted).
+
+    bot.errors.ConnectorError          exit 30  base
+    ├── SourceUnavailable              exit 31  timeouts, refused connections, 5xx after retries
+    ├── RateLimited                    exit 32  429 after retries, or a "slow down" body
+    ├── NotFound                       exit 33  unknown place, symbol, market, currency, coin
+    ├── InvalidParams                  exit 34  a parameter is missing, unknown or out of range
+    ├── UpstreamErrorBody              exit 35  the source answered with an error we can quote
+    ├── SchemaDriftError               exit 36  a field we rely on is missing or of another type
+    │   └── MalformedResponse          exit 36  the body is not the JSON we asked for at all
+    ├── MissingKey                     exit 37  the connector needs an API key that is not set
+    ├── AccessRefused                  exit 38  the source refuses us (401/403, premium endpoint)
+    └── UnknownConnector               exit 39  no connector has that name
+"""
+
+from __future__ import annotations
+
+from bot.errors import ConnectorError
+
+
+class SourceUnavailable(ConnectorError):
+    """The source could not be reached or kept failing (timeouts, connection errors, 5xx)."""
+
+    exit_code = 31
+
+
+class RateLimited(ConnectorError):
+    """The source asked us to slow down and the deadline left no room to wait."""
+
+    exit_code = 32
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class NotFound(ConnectorError):
+    """The place, symbol, market, currency or coin does not exist at the source."""
+
+    exit_code = 33
+
+
+class InvalidParams(ConnectorError):
+    """A connector parameter is missing, unknown or out of range."""
+
+    exit_code = 34
+
+
+class UpstreamErrorBody(ConnectorError):
+    """The source answered with an error message (HTTP 4xx, or HTTP 200 with an error body)."""
+
+    exit_code = 35
+
+
+class SchemaDriftError(ConnectorError):
+    """The payload lacks a field we rely on: the upstream API changed shape."""
+
+    exit_code = 36
+
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+
+class MalformedResponse(SchemaDriftError):
+    """The body is not JSON (or not the JSON type we expect): truncated, HTML, a proxy page."""
+
+
+class MissingKey(ConnectorError):
+    """The connector needs an API key that is not configured."""
+
+    exit_code = 37
+
+
+class AccessRefused(ConnectorError):
+    """The source refuses this client: 401/403, a premium-only endpoint, a demo key."""
+
+    exit_code = 38
+
+
+class UnknownConnector(ConnectorError):
+    """No registered connector has the requested name."""
+
+    exit_code = 39
+
+
+# Failures where a cached copy, even an old one, is better than nothing: the source is
+# down or busy, not saying "your request is wrong".
+TRANSIENT_FAILURES: tuple[type[ConnectorError], ...] = (SourceUnavailable, RateLimited)

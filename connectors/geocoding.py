@@ -1,0 +1,179 @@
+"""Place names to coordinates with Open-Meteo's geocoding API, Korean names included.
+
+Open-Meteo's Korean-language search is uneven (some Korean city names find nothing, or a
+place abroad), so a Hangul query is resolved in steps:
+
+1. search the name as given with ``language=ko`` and prefer a result in South Korea;
+2. if none is in Korea and the name is a known Korean city, search its English name
+   restricted to ``countryCode=KR``;
+3. otherwise take the best result anywhere (도쿄 is Tokyo), with a note saying so.
+
+``"Paris, FR"`` restricts the search to a country. Results are cached for 30 days: towns
+do not move, and geocoding should not cost a request per question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from connectors.base import ConnectorContext
+from connectors.cache import cache_key
+from connectors.errors import NotFound
+from connectors.ratelimit import Rate
+from connectors.shape import require_dict, require_list, require_number
+
+SOURCE = "Open-Meteo Geocoding"
+# Open-Meteo's free tier: 600 calls/min, 5,000/hour, 10,000/day (non-commercial).
+OPEN_METEO_RATE = Rate(600, 60.0)
+GEOCODE_TTL = 30 * 86400.0
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+KOREA_NAMES = frozenset({"KR", "대한민국", "한국", "South Korea", "Korea, Republic of", "Republic of Korea"})
+
+# Major Korean cities: Korean name -> English name Open-Meteo knows. Administrative
+# suffixes (시, 특별시, 광역시, 특별자치시/도) are stripped before lookup.
+KOREAN_CITIES: dict[str, str] = {
+    "서울": "Seoul",
+    "부산": "Busan",
+    "인천": "Incheon",
+    "대구": "Daegu",
+    "대전": "Daejeon",
+    "광주": "Gwangju",
+    "울산": "Ulsan",
+    "세종": "Sejong",
+    "수원": "Suwon",
+    "고양": "Goyang",
+    "용인": "Yongin",
+    "성남": "Seongnam",
+    "창원": "Changwon",
+    "청주": "Cheongju",
+    "전주": "Jeonju",
+    "천안": "Cheonan",
+    "포항": "Pohang",
+    "김해": "Gimhae",
+    "강릉": "Gangneung",
+    "춘천": "Chuncheon",
+    "원주": "Wonju",
+    "여수": "Yeosu",
+    "목포": "Mokpo",
+    "경주": "Gyeongju",
+    "안동": "Andong",
+    "제주": "Jeju City",
+    "서귀포": "Seogwipo",
+}
+_SUFFIXES = ("특별자치시", "특별자치도", "특별시", "광역시", "시")
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str  # "Seoul, South Korea" / "서울, 대한민국" / "37.5660, 126.9784"
+    latitude: float
+    longitude: float
+    timezone: str | None = None  # None: let Open-Meteo pick (timezone=auto)
+    country_code: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_coordinates(cls, lat: float, lon: float) -> Place:
+        return cls(label=f"{lat:.4f}, {lon:.4f}", latitude=lat, longitude=lon)
+
+
+def is_hangul(text: str) -> bool:
+    return bool(_HANGUL.search(text))
+
+
+def english_alias(name: str) -> str | None:
+    name = name.replace(" ", "")
+    if name in KOREAN_CITIES:
+        return KOREAN_CITIES[name]
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and name[: -len(suffix)] in KOREAN_CITIES:
+            return KOREAN_CITIES[name[: -len(suffix)]]
+    return None
+
+
+def resolve_place(ctx: ConnectorContext, text: str) -> Place:
+    name, country = _split_country(text)
+    if not is_hangul(name):
+        results = _search(ctx, name, language="en", country=country)
+        if not results:
+            raise _not_found(text)
+        return _place(results[0])
+
+    results = _search(ctx, name, language="ko", country=country)
+    korean = [r for r in results if _in_korea(r)]
+    if korean and country in (None, "KR"):
+        return _place(korean[0])
+    alias = english_alias(name)
+    if alias and country in (None, "KR"):
+        fallback = [r for r in _search(ctx, alias, language="en", country="KR") if _in_korea(r)]
+        if fallback:
+            return _place(fallback[0], note=f"resolved '{name}' through its English name '{alias}'")
+    if results:
+        place = _place(results[0])
+        if country is None and not _in_korea(results[0]):
+            place = replace(place, note=f"'{name}' matched no place in Korea; using {place.label}")
+        return place
+    raise _not_found(text)
+
+
+def _split_country(text: str) -> tuple[str, str | None]:
+    name, sep, tail = text.rpartition(",")
+    tail = tail.strip()
+    if sep and len(tail) == 2 and tail.isalpha() and tail.isascii():
+        return name.strip(), tail.upper()
+    return text.strip(), None
+
+
+def _search(ctx: ConnectorContext, name: str, *, language: str, country: str | None) -> list[dict[str, Any]]:
+    params: dict[str, str | int] = {"name": name, "count": 10, "language": language, "format": "json"}
+    if country:
+        params["countryCode"] = country
+    key = cache_key(params, ctx.settings.http_rewrite or "")
+    if ctx.cache is not None:
+        entry = ctx.cache.load("geocoding", key)
+        if entry is not None and entry.age_seconds(ctx.now()) < GEOCODE_TTL and isinstance(entry.value, list):
+            return entry.value
+    base = ctx.base_url("open_meteo_geocoding_url")
+    response = ctx.http.get(f"{base}/v1/search", params=params, source=SOURCE, rate=OPEN_METEO_RATE)
+    response.raise_for_status()  # 400 {"error": true, "reason": ...} -> UpstreamErrorBody
+    payload = require_dict(response.json(), source=SOURCE)
+    # No match is HTTP 200 with no "results" key at all.
+    results = require_list(payload, "results", source=SOURCE) if "results" in payload else []
+    for i, result in enumerate(results):
+        require_number(payload, "results", i, "latitude", source=SOURCE)
+        require_number(payload, "results", i, "longitude", source=SOURCE)
+    if ctx.cache is not None and results:
+        ctx.cache.store("geocoding", key, results, now=ctx.now())
+    return results
+
+
+def _in_korea(result: dict[str, Any]) -> bool:
+    return result.get("country_code") in KOREA_NAMES or result.get("country") in KOREA_NAMES
+
+
+def _place(result: dict[str, Any], note: str | None = None) -> Place:
+    parts = [str(result.get("name") or "?")]
+    admin1, country = result.get("admin1"), result.get("country")
+    if admin1 and admin1 != parts[0] and not str(admin1).startswith(parts[0]):
+        parts.append(str(admin1))
+    if country:
+        parts.append(str(country))
+    timezone = result.get("timezone")
+    return Place(
+        label=", ".join(parts),
+        latitude=float(result["latitude"]),
+        longitude=float(result["longitude"]),
+        timezone=timezone if isinstance(timezone, str) and timezone else None,
+        country_code=result.get("country_code"),
+        note=note,
+    )
+
+
+def _not_found(text: str) -> NotFound:
+    return NotFound(
+        f"unknown place {text!r}: {SOURCE} found no match",
+        hint="check the spelling, try the English name, add a country ('Gwangju, KR'), or give lat= and lon=",
+    )

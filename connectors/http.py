@@ -1,0 +1,288 @@
+"""The shared HTTP layer: one session, timeouts, User-Agent, URL rewriting, rate limits, retries.
+
+This is the only module that touches ``requests`` exceptions: each becomes either a
+:class:`~connectors.retry.TransientFailure` (retried) or, after giving up, a
+:class:`~connectors.errors.SourceUnavailable` / :class:`~connectors.errors.RateLimited`.
+Any other status comes back as an :class:`HttpResponse` for the connector to interpret,
+because only the connector knows that Frankfurter's 404 means "no such date" and Upbit's
+means "no such market".
+
+Secrets never leave this module unmasked: URLs are redacted (query credentials) and every
+quoted upstream text goes through the runtime's redactor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import threading
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from bot import __version__
+from bot.errors import ConfigError
+from bot.redact import Redactor, redact_url
+from connectors.errors import AccessRefused, MalformedResponse, RateLimited, SourceUnavailable, UpstreamErrorBody
+from connectors.ratelimit import HostRateLimiter, Rate
+from connectors.retry import RetryOutcome, RetryPolicy, TransientFailure, call_with_retries, parse_retry_after
+
+log = logging.getLogger("briefbot.connectors.http")
+
+USER_AGENT = f"briefbot/{__version__} (+https://github.com/briefbot/briefbot)"
+# A connect should be quick or not at all; the read timeout is the user's setting.
+MAX_CONNECT_TIMEOUT = 5.0
+SNIPPET_CHARS = 300
+
+
+def parse_rewrite_rules(text: str | None) -> list[tuple[str, str]]:
+    """``FROM=TO,FROM2=TO2`` -> [(from, to)], longest prefix first so the most specific wins."""
+    if not text or not text.strip():
+        return []
+    rules: list[tuple[str, str]] = []
+    for chunk in text.split(","):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        source, sep, target = chunk.partition("=")
+        source, target = source.strip(), target.strip()
+        if not sep or not source or not target:
+            raise ConfigError(
+                f"BRIEFBOT_HTTP_REWRITE entry {chunk!r} is not FROM_PREFIX=TO_PREFIX",
+                hint="example: BRIEFBOT_HTTP_REWRITE=https://api.open-meteo.com=http://127.0.0.1:8080",
+            )
+        rules.append((source, target))
+    return sorted(rules, key=lambda r: len(r[0]), reverse=True)
+
+
+def rewrite_url(url: str, rules: list[tuple[str, str]]) -> str:
+    for source, target in rules:
+        if url.startswith(source):
+            return target + url[len(source):]
+    return url
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    text: str = field(repr=False)
+    url: str  # as sent (after rewriting), credentials redacted
+    fetched_at: datetime
+    source: str
+    redactor: Redactor = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise MalformedResponse(
+                f"{self.source} answered HTTP {self.status} with a body that is not JSON: {self.snippet()!r}",
+                hint="the source or a proxy in between returned something else (an HTML page, a cut-off body); "
+                "try again later",
+                field="(body)",
+            ) from None
+
+    def snippet(self) -> str:
+        text = " ".join(self.text.split())
+        if len(text) > SNIPPET_CHARS:
+            text = text[:SNIPPET_CHARS] + "…"
+        return self.redactor.scrub(text)
+
+    def upstream_message(self) -> str:
+        """The error text from common JSON error shapes, else a snippet of the body."""
+        try:
+            body = json.loads(self.text)
+        except ValueError:
+            return self.snippet()
+        text = _find_message(body)
+        return self.redactor.scrub(text) if text else self.snippet()
+
+    def raise_for_status(self) -> None:
+        """Default mapping for statuses the connector did not handle itself."""
+        if self.ok:
+            return
+        if self.status in (401, 403):
+            raise AccessRefused(
+                f"{self.source} refused the request (HTTP {self.status}): {self.upstream_message()}",
+                hint="check the API key, or whether this endpoint needs a plan or key",
+            )
+        raise UpstreamErrorBody(
+            f"{self.source} answered HTTP {self.status}: {self.upstream_message()}",
+            hint="check the parameters; `briefbot connectors show NAME` lists what is allowed",
+        )
+
+
+def _find_message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for key in ("reason", "message", "error_message", "description", "Error Message", "Information", "Note"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+        for key in ("error", "status", "chart", "finance"):
+            found = _find_message(body.get(key))
+            if found:
+                return found
+    return None
+
+
+class HttpClient:
+    """One per runtime; thread-safe for concurrent GETs (the session's pool is shared)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        deadline: float,
+        rewrite: str | None,
+        redactor: Redactor,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        now: Callable[[], datetime],
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.rules = parse_rewrite_rules(rewrite)
+        self.redactor = redactor
+        self.clock = clock
+        self.sleep = sleep
+        self.now = now
+        self.policy = policy or RetryPolicy()
+        self.limiter = HostRateLimiter(clock=clock, sleep=sleep)
+        self.session = session or _new_session()
+        self._sent_lock = threading.Lock()
+        self.requests_sent = 0  # counted for the bench and tests ("a cached repeat sends none")
+
+    def close(self) -> None:
+        self.session.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        source: str,
+        params: Mapping[str, str | int | float] | None = None,
+        headers: Mapping[str, str] | None = None,
+        rate: Rate | None = None,
+    ) -> HttpResponse:
+        """GET ``url`` with retries; returns any non-retryable response, raises after giving up."""
+        if params:
+            url = url + ("&" if "?" in url else "?") + urlencode(params, safe=",:")
+        logical_host = urlsplit(url).netloc
+        sent_url = rewrite_url(url, self.rules)
+        shown_url = self.redactor.scrub(redact_url(sent_url))
+        started = self.clock()
+        deadline_at = started + self.deadline
+        outcome = RetryOutcome()
+
+        def attempt() -> HttpResponse:
+            self.limiter.acquire(logical_host, rate)
+            remaining = deadline_at - self.clock()
+            if remaining <= 0:
+                raise TransientFailure("timeout", "deadline reached before the request could be sent")
+            timeout = (min(MAX_CONNECT_TIMEOUT, self.timeout, remaining), min(self.timeout, remaining))
+            with self._sent_lock:
+                self.requests_sent += 1
+            log.debug("GET %s", shown_url)
+            try:
+                raw = self.session.get(sent_url, headers=dict(headers or {}), timeout=timeout)
+            except requests.Timeout as exc:
+                raise TransientFailure("timeout", f"no answer within {timeout[1]:.1f} s") from exc
+            except requests.ConnectionError as exc:
+                raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
+            except requests.RequestException as exc:
+                raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
+            response = HttpResponse(
+                status=raw.status_code,
+                headers=raw.headers,
+                text=raw.text,
+                url=shown_url,
+                fetched_at=self.now(),
+                source=source,
+                redactor=self.redactor,
+            )
+            if raw.status_code == 429 or raw.status_code >= 500:
+                raise TransientFailure(
+                    "status",
+                    f"HTTP {raw.status_code}: {response.upstream_message()}",
+                    status=raw.status_code,
+                    retry_after=parse_retry_after(raw.headers.get("Retry-After"), now=self.now()),
+                )
+            return response
+
+        def on_retry(failure: TransientFailure, wait: float) -> None:
+            log.info("%s: %s; retrying in %.1f s (%s)", source, failure.detail, wait, shown_url)
+
+        try:
+            return call_with_retries(
+                attempt,
+                policy=self.policy,
+                deadline_at=deadline_at,
+                clock=self.clock,
+                sleep=self.sleep,
+                outcome=outcome,
+                on_retry=on_retry,
+            )
+        except TransientFailure as failure:
+            raise _give_up(failure, source=source, url=shown_url, outcome=outcome, deadline=self.deadline) from failure
+
+
+def _give_up(
+    failure: TransientFailure, *, source: str, url: str, outcome: RetryOutcome, deadline: float
+) -> SourceUnavailable | RateLimited:
+    tries = f"{outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
+    if failure.status == 429:
+        asked = ""
+        if failure.retry_after is not None:
+            asked = f"; it asked to wait {failure.retry_after:.0f} s"
+            if outcome.stopped_by_deadline:
+                asked += f", more than the {deadline:g} s deadline allows"
+        return RateLimited(
+            f"{source} is rate-limiting requests (HTTP 429) — gave up after {tries}{asked}",
+            hint="wait a little and try again; recent cached data is used when there is any",
+            retry_after=failure.retry_after,
+        )
+    if failure.kind == "timeout":
+        what = f"{source} did not answer in time ({failure.detail}) — gave up after {tries}"
+    elif failure.kind == "connection":
+        what = f"cannot connect to {source}: {failure.detail} — gave up after {tries}"
+    else:
+        what = f"{source} kept failing ({failure.detail}) — gave up after {tries}"
+    return SourceUnavailable(
+        f"{what} [{url}]",
+        hint="check the network (or BRIEFBOT_HTTP_REWRITE / the source's base URL setting); "
+        "BRIEFBOT_HTTP_TIMEOUT and BRIEFBOT_HTTP_DEADLINE set how long to wait",
+    )
+
+
+def _reason(exc: requests.RequestException) -> str:
+    # urllib3 nests the useful part ("Connection refused", "Name or service not known")
+    # deep in its message; the whole text also repeats the URL, which we show redacted anyway.
+    text = str(exc)
+    for marker in ("Errno", "NameResolutionError", "Connection refused", "Connection reset", "RemoteDisconnected"):
+        at = text.find(marker)
+        if at >= 0:
+            return text[at:].split("'))")[0].strip(" ()'\"")[:200]
+    return type(exc).__name__
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    # Retries are ours (tenacity, deadline-aware); urllib3 must not add its own loop.
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,76 @@
+"""Reading upstream payloads defensively: a missing or mistyped field names itself.
+
+``require(payload, "current", "temperature_2m", source="Open-Meteo")`` either returns the
+value or raises :class:`~connectors.errors.SchemaDriftError` saying *which* field of *which*
+source changed, which is what a user (or the maintainer reading the bug report) needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.errors import SchemaDriftError
+
+Path = tuple[str | int, ...]
+
+
+def _drift(source: str, path: Path, problem: str) -> SchemaDriftError:
+    name = dotted(path)
+    return SchemaDriftError(
+        f"{source} response {problem}: field '{name}'",
+        hint="the upstream API may have changed; update briefbot, or report it with this message",
+        field=name,
+    )
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(body)"
+
+
+def require(payload: Any, *path: str | int, source: str) -> Any:
+    node = payload
+    for i, part in enumerate(path):
+        here = path[: i + 1]
+        if isinstance(part, int):
+            if not isinstance(node, list) or not -len(node) <= part < len(node):
+                raise _drift(source, here, "is missing")
+        elif not isinstance(node, dict) or part not in node:
+            raise _drift(source, here, "is missing")
+        node = node[part]
+    return node
+
+
+def require_number(payload: Any, *path: str | int, source: str, nullable: bool = False) -> float | None:
+    value = require(payload, *path, source=source)
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _drift(source, path, f"has {type(value).__name__} where a number was expected")
+    try:
+        return float(value)
+    except ValueError:
+        raise _drift(source, path, f"has {value!r} where a number was expected") from None
+
+
+def require_dict(payload: Any, *path: str | int, source: str) -> dict[str, Any]:
+    value = require(payload, *path, source=source) if path else payload
+    if not isinstance(value, dict):
+        raise _drift(source, path, f"has {type(value).__name__} where an object was expected")
+    return value
+
+
+def require_list(payload: Any, *path: str | int, source: str) -> list[Any]:
+    value = require(payload, *path, source=source) if path else payload
+    if not isinstance(value, list):
+        raise _drift(source, path, f"has {type(value).__name__} where a list was expected")
+    return value
+
+
+def require_str(payload: Any, *path: str | int, source: str) -> str:
+    value = require(payload, *path, source=source)
+    if not isinstance(value, str):
+        raise _drift(source, path, f"has {type(value).__name__} where text was expected")
+    return value

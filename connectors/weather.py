@@ -1,0 +1,192 @@
+"""``weather``: current conditions and hourly/daily forecast from Open-Meteo (no key).
+
+Units are Open-Meteo's metric defaults (°C, km/h, mm), read back from the payload's own
+``*_units`` blocks. Times are in the place's zone. Weather codes are WMO codes, given in
+words too. ``current.time``, ``current.temperature_2m`` and ``current.weather_code`` are
+required; the other current fields may be absent (the record says None) because Open-Meteo
+only sends what each model provides.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
+
+from connectors.base import Connector, ConnectorParams
+from connectors.geocoding import OPEN_METEO_RATE, Place, resolve_place
+from connectors.open_meteo import (
+    SOURCE,
+    columns,
+    current_time,
+    describe_wmo,
+    optional_number,
+    section_units,
+    zone_of,
+)
+from connectors.records import Observation, Record, Series, SeriesPoint
+from connectors.shape import require_dict, require_number
+
+
+class PlaceParams(ConnectorParams):
+    """Where: a place name, or coordinates. Shared by `weather` and `air`."""
+
+    place: str | None = Field(
+        None, min_length=1, max_length=120, description="place name, Korean or English; 'Name, CC' picks a country",
+        examples=["서울", "Busan", "Paris, FR"],
+    )
+    lat: float | None = Field(None, ge=-90, le=90, description="latitude in degrees (with lon=)", examples=[37.566])
+    lon: float | None = Field(None, ge=-180, le=180, description="longitude in degrees (with lat=)", examples=[126.9784])
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Self:
+        has_coords = self.lat is not None or self.lon is not None
+        if self.place and has_coords:
+            raise ValueError("give either place= or lat= and lon=, not both")
+        if not self.place and (self.lat is None or self.lon is None):
+            raise ValueError("give place= (e.g. place=서울) or both lat= and lon=")
+        return self
+
+
+class WeatherParams(PlaceParams):
+    days: int = Field(3, ge=1, le=16, description="days of daily forecast, today included (1-16)", examples=[3])
+    hours: int = Field(24, ge=0, le=168, description="hours of hourly forecast from now (0 = none)", examples=[12])
+
+
+class WeatherCurrent(Observation):
+    kind: Literal["weather.current"] = "weather.current"
+    latitude: float
+    longitude: float
+    timezone: str
+    temperature: float
+    apparent_temperature: float | None = None
+    relative_humidity: float | None = None
+    precipitation: float | None = None
+    cloud_cover: float | None = None
+    wind_speed: float | None = None
+    wind_direction: float | None = None
+    weather_code: int
+    condition: str
+    is_day: bool | None = None
+
+
+class WeatherHourly(Series):
+    kind: Literal["weather.hourly"] = "weather.hourly"
+    timezone: str
+
+
+class WeatherDaily(Series):
+    kind: Literal["weather.daily"] = "weather.daily"
+    timezone: str
+
+
+CURRENT_VARS = {
+    "temperature": "temperature_2m",
+    "apparent_temperature": "apparent_temperature",
+    "relative_humidity": "relative_humidity_2m",
+    "precipitation": "precipitation",
+    "cloud_cover": "cloud_cover",
+    "wind_speed": "wind_speed_10m",
+    "wind_direction": "wind_direction_10m",
+    "weather_code": "weather_code",
+    "is_day": "is_day",
+}
+HOURLY_VARS = {
+    "temperature": "temperature_2m",
+    "precipitation_probability": "precipitation_probability",
+    "precipitation": "precipitation",
+    "weather_code": "weather_code",
+}
+DAILY_VARS = {
+    "temperature_max": "temperature_2m_max",
+    "temperature_min": "temperature_2m_min",
+    "precipitation_sum": "precipitation_sum",
+    "precipitation_probability_max": "precipitation_probability_max",
+    "weather_code": "weather_code",
+}
+
+
+class WeatherConnector(Connector[WeatherParams]):
+    name: ClassVar[str] = "weather"
+    description: ClassVar[str] = "current weather and hourly/daily forecast for a place (Open-Meteo)"
+    source: ClassVar[str] = SOURCE
+    params_model = WeatherParams
+    record_types = (WeatherCurrent, WeatherHourly, WeatherDaily)
+    examples = ("place=서울", "place=Busan days=5", "lat=33.4996 lon=126.5312 hours=12")
+    ttl_seconds = 10 * 60.0  # Open-Meteo updates current conditions every 15 minutes
+    base_url_settings = ("open_meteo_url", "open_meteo_geocoding_url")
+
+    def fetch(self, params: WeatherParams) -> list[Record]:
+        place = resolve_place(self.ctx, params.place) if params.place else Place.from_coordinates(params.lat or 0.0, params.lon or 0.0)
+        query: dict[str, str | int | float] = {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "current": ",".join(CURRENT_VARS.values()),
+            "daily": ",".join(DAILY_VARS.values()),
+            "forecast_days": params.days,
+            "timezone": place.timezone or "auto",
+        }
+        if params.hours:
+            query["hourly"] = ",".join(HOURLY_VARS.values())
+            # The hourly window may run past the daily one; ask for enough days to cover it.
+            query["forecast_days"] = max(params.days, min(16, params.hours // 24 + 2))
+        base = self.ctx.base_url("open_meteo_url")
+        response = self.ctx.http.get(f"{base}/v1/forecast", params=query, source=SOURCE, rate=OPEN_METEO_RATE)
+        response.raise_for_status()  # 400 {"error": true, "reason": ...}
+        payload = require_dict(response.json(), source=SOURCE)
+        return transform_forecast(payload, place=place, params=params, provenance=self.provenance(response))
+
+
+def transform_forecast(
+    payload: dict[str, Any], *, place: Place, params: WeatherParams, provenance: dict[str, Any]
+) -> list[Record]:
+    tz = zone_of(payload)
+    tz_name = str(payload.get("timezone") or tz)
+    now_local = current_time(payload)
+    current = require_dict(payload, "current", source=SOURCE)
+    code = int(require_number(payload, "current", "weather_code", source=SOURCE) or 0)
+    is_day = optional_number(current, "is_day", section="current")
+    common = {**provenance, "subject": place.label, "as_of": now_local, "note": place.note}
+    records: list[Record] = [
+        WeatherCurrent(
+            **common,
+            units=section_units(payload, "current", {k: v for k, v in CURRENT_VARS.items() if k not in ("weather_code", "is_day")}),
+            latitude=float(payload.get("latitude", place.latitude)),
+            longitude=float(payload.get("longitude", place.longitude)),
+            timezone=tz_name,
+            temperature=require_number(payload, "current", "temperature_2m", source=SOURCE) or 0.0,
+            apparent_temperature=optional_number(current, "apparent_temperature", section="current"),
+            relative_humidity=optional_number(current, "relative_humidity_2m", section="current"),
+            precipitation=optional_number(current, "precipitation", section="current"),
+            cloud_cover=optional_number(current, "cloud_cover", section="current"),
+            wind_speed=optional_number(current, "wind_speed_10m", section="current"),
+            wind_direction=optional_number(current, "wind_direction_10m", section="current"),
+            weather_code=code,
+            condition=describe_wmo(code) or "",
+            is_day=None if is_day is None else bool(is_day),
+        )
+    ]
+    if params.hours and isinstance(payload.get("hourly"), dict):
+        times, cols = columns(payload, "hourly", HOURLY_VARS)
+        start = now_local.replace(minute=0, second=0, microsecond=0)
+        end = start + timedelta(hours=params.hours)
+        points = [_point(t, cols, i) for i, t in enumerate(times) if start <= t < end]
+        if points:
+            records.append(
+                WeatherHourly(**common, units=section_units(payload, "hourly", HOURLY_VARS), timezone=tz_name, points=points)
+            )
+    if isinstance(payload.get("daily"), dict):
+        times, cols = columns(payload, "daily", DAILY_VARS)
+        points = [_point(t, cols, i) for i, t in enumerate(times)][: params.days]
+        records.append(
+            WeatherDaily(**common, units=section_units(payload, "daily", DAILY_VARS), timezone=tz_name, points=points)
+        )
+    return records
+
+
+def _point(time: Any, cols: dict[str, list[Any]], i: int) -> SeriesPoint:
+    values: dict[str, Any] = {name: col[i] for name, col in cols.items()}
+    if "weather_code" in values:
+        values["condition"] = describe_wmo(values["weather_code"])
+    return SeriesPoint(time=time, values=values)
