@@ -65,8 +65,7 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
                 hint="Yahoo writes exchange suffixes: 005930.KS (KOSPI), 035720.KQ (KOSDAQ), 7203.T, GS2C.DE",
             )
     response.raise_for_status()
-    result = require_dict(require_list(body, "chart", "result", source=SOURCE), 0, source=SOURCE)
-    meta = require_dict(result, "meta", source=SOURCE)
+    meta = require_dict(body, "chart", "result", 0, "meta", source=SOURCE)
     tz = _zone(meta)
     symbol = require_str(body, "chart", "result", 0, "meta", "symbol", source=SOURCE)
     price = require_number(body, "chart", "result", 0, "meta", "regularMarketPrice", source=SOURCE) or 0.0
