@@ -96,7 +96,7 @@ _SCALES = {"천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12, "k": 1e3, "thousand"
 # ("1억 6,288만"), which _merge_korean joins.
 _NUMBER = re.compile(
     r"(?<![\w.])[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-    r"(?:\s?(?:조|억|만|천)|\s?(?:thousand|million|billion|trillion|bn|mn|tn)\b|(?:k|m|b)\b)?",
+    r"(?:\s?(?:조|억|만|천)|\s?(?:thousand|million|billion|trillion|bn|mn|tn)\b|(?:k|m|b)\b|\s?%)?",
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일|\b(\d{1,2})월\s*(\d{1,2})일")
@@ -146,7 +146,7 @@ def _to_num(match_text: str) -> _Num | None:
     except ValueError:
         return None
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    scale = _SCALES.get(m.group(3).lower(), 1.0) if m.group(3) else 1.0
+    scale = _SCALES.get(m.group(3).lower(), 1.0) if m.group(3) else 1.0  # "%" keeps scale 1
     if m.group(1) in ("-", "−"):
         value = -value
     return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale)
@@ -185,18 +185,21 @@ def extract_numbers(text: str) -> list[_Num]:
     return _merge_korean(found)
 
 
-def _dates(text: str) -> set[str]:
+def _dates(text: str, *, expand: bool = False) -> set[str]:
+    """Dates written in ``text`` as 'YYYY-MM-DD' or 'MM-DD'; ``expand`` adds 'MM-DD' of full dates."""
     out: set[str] = set()
     for m in _DATE.finditer(text):
         if m.group(1):
             y, mo, d = m.group(1), m.group(2), m.group(3)
-            out.add(f"{int(mo):02d}-{int(d):02d}")
+            if expand:
+                out.add(f"{int(mo):02d}-{int(d):02d}")
             out.add(f"{y}-{int(mo):02d}-{int(d):02d}")
         elif m.group(4):
             out.add(f"{m.group(4)}-{int(m.group(5)):02d}-{int(m.group(6)):02d}")
         else:
             out.add(f"{int(m.group(7)):02d}-{int(m.group(8)):02d}")
-    out.update(m.group(0) for m in re.finditer(r"(?<![\d-])\d{2}-\d{2}(?![\d-])", text))
+    if expand:  # table rows write dates as MM-DD
+        out.update(m.group(0) for m in re.finditer(r"(?<![\d-])\d{2}-\d{2}(?![\d-])", text))
     return out
 
 
@@ -242,10 +245,9 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
         tol = max(n.tolerance, v * 1e-9)
         if not _near(refs, v, tol):
             flagged.append(n.text)
-    context_dates, context_times = _dates(packed.text), _times(packed.text)
+    context_dates, context_times = _dates(packed.text, expand=True), _times(packed.text)
     for d in sorted(_dates(answer) - context_dates):
-        if not re.fullmatch(r"\d{2}-\d{2}", d) or all(not c.endswith(d) for c in context_dates):
-            flagged.append(d)
+        flagged.append(d)
     for t in sorted(_times(answer) - context_times):
         flagged.append(t)
     return flagged

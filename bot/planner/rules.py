@@ -105,7 +105,7 @@ _PAIR = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})\s*(?:/|-|\bto\b|\binto\b|\bin\b|
 _KO_PAIRS = (("원달러", "USD"), ("원/달러", "USD"), ("원-달러", "USD"), ("원엔", "JPY"), ("원/엔", "JPY"), ("원유로", "EUR"), ("원/유로", "EUR"))
 _KR_CODE = re.compile(r"(?<!\d)(\d{6})(?:\.(KS|KQ))?(?![\d원,])", re.IGNORECASE)
 _DOLLAR_TICKER = re.compile(r"\$([A-Za-z]{1,5})\b")
-_UPPER_TICKER = re.compile(r"(?<![A-Za-z0-9.$])([A-Z]{2,5}(?:\.[A-Z]{1,2})?)(?![A-Za-z0-9])")
+_UPPER_TICKER = re.compile(r"(?<![A-Za-z0-9.$])([A-Z][A-Z0-9]{1,5}(?:\.[A-Z]{1,2})?)(?![A-Za-z0-9.])")
 
 _NUM = r"(\d[\d,]*(?:\.\d+)?)"
 _AMOUNT_EN = re.compile(

@@ -1,0 +1,70 @@
+"""The fixed question set and a fetcher that answers plan steps from recorded payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.planner.plan import PlanStep
+from connectors.records import Record
+from prompts.packer import SourceFailure
+from tests.grounding.payload_records import BUILDERS
+
+QUESTIONS_FILE = Path(__file__).parent / "questions.json"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    q: str
+    lang: str
+    confident: bool
+    now: datetime
+    steps: list[tuple[str, dict[str, str]]]
+    data: dict[str, str]
+    facts: list[str]
+
+
+def load_questions() -> list[Question]:
+    raw: dict[str, Any] = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
+    return [
+        Question(
+            id=q["id"], q=q["q"], lang=q["lang"], confident=q["confident"],
+            now=datetime.fromisoformat(q["now"].replace("Z", "+00:00")),
+            steps=[(c, dict(p)) for c, p in q["steps"]], data=dict(q["data"]), facts=list(q["facts"]),
+        )
+        for q in raw["questions"]
+    ]
+
+
+class RecordedFetcher:
+    """Answers each step from its recorded-payload builder; an unmapped step fails as NotFound."""
+
+    def __init__(self, data: dict[str, str], fetched_at: datetime) -> None:
+        self.data = data
+        self.fetched_at = fetched_at
+        self.calls: list[list[PlanStep]] = []
+
+    def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
+        self.calls.append(list(steps))
+        out: list[tuple[list[Record], SourceFailure | None]] = []
+        for step in steps:
+            builder = self.data.get(step.as_cli())
+            if builder is None:
+                out.append(([], SourceFailure(step.connector, dict(step.params), "no recorded payload for this request", "NotFound")))
+            else:
+                out.append((BUILDERS[builder](self.fetched_at), None))
+        return out
+
+    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
+        records: list[Record] = []
+        failures: list[SourceFailure] = []
+        for recs, failure in self.fetch_each(steps):
+            records.extend(recs)
+            if failure:
+                failures.append(failure)
+        return records, failures
