@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -268,13 +269,15 @@ def _give_up(
 
 
 def _reason(exc: requests.RequestException) -> str:
-    # urllib3 nests the useful part ("Connection refused", "Name or service not known")
-    # deep in its message; the whole text also repeats the URL, which we show redacted anyway.
+    # urllib3 nests the useful part ("[Errno -2] Name or service not known", "Connection
+    # refused") deep in a message that also repeats the URL, which we show redacted anyway.
     text = str(exc)
-    for marker in ("Errno", "NameResolutionError", "Connection refused", "Connection reset", "RemoteDisconnected"):
-        at = text.find(marker)
-        if at >= 0:
-            return text[at:].split("'))")[0].strip(" ()'\"")[:200]
+    match = re.search(r"(\[Errno [^\]]+\][^'\")]*)", text)
+    if match:
+        return match.group(1).strip()
+    for marker in ("Connection refused", "Connection reset", "RemoteDisconnected", "Connection aborted"):
+        if marker in text:
+            return marker
     return type(exc).__name__
 
 

@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.chat_cmd",
     "bot.cli.config_cmd",
     "bot.cli.context_cmd",
+    "bot.cli.fetch_cmd",
+    "bot.cli.connectors_cmd",
     "bot.cli.doctor_cmd",
     "bot.cli.history_cmd",
     "bot.cli.usage_cmd",
