@@ -19,6 +19,11 @@ class CostGuard:
         self.store = store
         self.backend = backend
 
+    @property
+    def enabled(self) -> bool:
+        """Whether any budget is set (only then is a prompt counted before the call)."""
+        return self.settings.budget_per_request_usd is not None or self.settings.budget_per_day_usd is not None
+
     @cached_property
     def table(self) -> PriceTable:
         from bot.pricing import PriceTable
@@ -36,6 +41,6 @@ class CostGuard:
     def check(self, estimate_usd: float | None) -> None:
         from bot.budget import check_budget
 
-        if self.settings.budget_per_request_usd is None and self.settings.budget_per_day_usd is None:
+        if not self.enabled:
             return
         check_budget(estimate_usd, self.settings, self.spent_today(), model=self.backend.model)

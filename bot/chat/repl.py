@@ -160,7 +160,7 @@ class ChatRepl:
             if self.interactive:
                 self.app.out("bot> ", end="", flush=True)
             result = self.session.ask(
-                text, on_event=show, context=context, estimate_cost=self.guard.estimate, check_budget=self.guard.check
+                text, on_event=show, context=context, guard=self.guard
             )
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")

@@ -22,6 +22,7 @@ from bot.llm.streaming import complete_reply, stream_reply
 from prompts.personas import Persona, system_messages
 
 if TYPE_CHECKING:
+    from bot.chat.costs import CostGuard
     from bot.store import HistoryStore
     from bot.settings import Settings
 
@@ -129,17 +130,16 @@ class ChatSession:
         stream: bool = True,
         on_event: Callable[[StreamEvent], None] = lambda e: None,
         context: str | None = None,
-        estimate_cost: Callable[[int, int], float | None] | None = None,
-        check_budget: Callable[[float | None], None] | None = None,
+        guard: CostGuard | None = None,
     ) -> TurnResult:
         cid = self._ensure_conversation()
         self.store.add_message(cid, "user", text)
         self.turns.append({"role": "user", "content": text})
         messages, dropped = self.messages_for(context)
         max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
-        if check_budget is not None and estimate_cost is not None:
-            prompt_tokens = self.backend.count_prompt_tokens(messages)
-            check_budget(estimate_cost(prompt_tokens, max_tokens))
+        if guard is not None and guard.enabled:
+            # Worst case before the call: the whole prompt plus a full-length answer.
+            guard.check(guard.estimate(self.backend.count_prompt_tokens(messages), max_tokens))
 
         error: LLMError | None = None
         try:
@@ -156,8 +156,8 @@ class ChatSession:
             error = exc
 
         cost = None
-        if reply.usage is not None and estimate_cost is not None:
-            cost = estimate_cost(reply.usage.prompt_tokens, reply.usage.completion_tokens)
+        if reply.usage is not None and guard is not None:
+            cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
         self._record(cid, reply, cost)
         if reply.text:
             self.turns.append({"role": "assistant", "content": reply.text})

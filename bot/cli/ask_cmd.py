@@ -60,8 +60,7 @@ def run(args: argparse.Namespace, app: App) -> int:
             question,
             stream=streaming,
             on_event=show,
-            estimate_cost=guard.estimate,
-            check_budget=guard.check,
+            guard=guard,
         )
     backend.close()
     reply = result.reply
