@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from connectors.errors import AccessRefused, NotFound, RateLimited, SchemaDriftError, UpstreamErrorBody
 from connectors.http import HttpResponse
 from connectors.ratelimit import Rate
-from connectors.records import Record, SeriesPoint
+from connectors.records import Record, Scalar, SeriesPoint
 from connectors.shape import require_dict, require_number, require_str
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
         bars = require_dict(series, "Time Series (Daily)", source=SOURCE)
         points = []
         for day_key in sorted(bars)[-params.days:]:
-            values = {
+            values: dict[str, Scalar] = {
                 name: require_number(series, "Time Series (Daily)", day_key, field, source=SOURCE)
                 for name, field in (("open", "1. open"), ("high", "2. high"), ("low", "3. low"),
                                     ("close", "4. close"), ("volume", "5. volume"))

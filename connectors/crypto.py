@@ -25,7 +25,7 @@ from connectors.base import Connector, ConnectorParams
 from connectors.errors import NotFound, RateLimited, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.ratelimit import Rate
-from connectors.records import Observation, Record, Series, SeriesPoint
+from connectors.records import Observation, Record, Scalar, Series, SeriesPoint
 from connectors.shape import require_dict, require_list, require_number, require_str
 
 UPBIT = "Upbit"
@@ -191,7 +191,7 @@ class CryptoConnector(Connector[CryptoParams]):
             points = []
             for i, _ in enumerate(candles):
                 when = require_str(candles, i, "candle_date_time_kst", source=UPBIT)
-                values = {
+                values: dict[str, Scalar] = {
                     name: require_number(candles, i, field, source=UPBIT)
                     for name, field in (("open", "opening_price"), ("high", "high_price"), ("low", "low_price"),
                                         ("close", "trade_price"), ("volume", "candle_acc_trade_volume"))

@@ -66,7 +66,10 @@ def zone_of(payload: dict[str, Any]) -> tzinfo:
             pass
     offset = payload.get("utc_offset_seconds")
     if isinstance(offset, (int, float)):
-        return timezone(timedelta(seconds=offset), str(payload.get("timezone_abbreviation") or "") or None)
+        abbreviation = payload.get("timezone_abbreviation")
+        if isinstance(abbreviation, str) and abbreviation:
+            return timezone(timedelta(seconds=offset), abbreviation)
+        return timezone(timedelta(seconds=offset))
     raise SchemaDriftError(
         f"{SOURCE} response names no usable time zone: field 'timezone'", field="timezone"
     )

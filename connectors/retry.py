@@ -79,8 +79,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 def backoff_seconds(policy: RetryPolicy, attempt_number: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with additive jitter: initial·2^(n-1) + U(0, jitter), capped at max_wait."""
-    base = policy.initial_wait * 2 ** max(0, attempt_number - 1)
-    return min(policy.max_wait, base + (rng or random).uniform(0, policy.jitter))
+    base: float = policy.initial_wait * 2.0 ** max(0, attempt_number - 1)
+    jitter: float = rng.uniform(0, policy.jitter) if rng else random.uniform(0, policy.jitter)
+    return min(policy.max_wait, base + jitter)
 
 
 def call_with_retries(
@@ -102,7 +103,7 @@ def call_with_retries(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, TransientFailure) and exc.retry_after is not None:
-            return exc.retry_after
+            return float(exc.retry_after)
         return backoff_seconds(policy, state.attempt_number)
 
     def stop(state: RetryCallState) -> bool:

@@ -260,7 +260,8 @@ class ConnectorContract:
         records = self._fetch(self.runtime(tmp_path, clock))
         assert records
         assert len(rsps.calls) == len(self.success) + 1
-        assert rsps.calls[0].response.status_code == 503
+        first = rsps.calls[0].response
+        assert isinstance(first, requests.Response) and first.status_code == 503
 
     def test_contract_429_waits_exactly_retry_after(
         self, tmp_path: Path, clock: FakeClock, rsps: responses.RequestsMock

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.errors import AccessRefused, NotFound, SchemaDriftError
 from connectors.ratelimit import Rate
-from connectors.records import Record, SeriesPoint
+from connectors.records import Record, Scalar, SeriesPoint
 from connectors.shape import require_dict, require_list, require_number, require_str
 
 if TYPE_CHECKING:
@@ -138,17 +138,17 @@ def _bars(body: Any, tz: tzinfo) -> list[SeriesPoint]:
     if "timestamp" not in result or "indicators" not in result:
         return []  # no trades in the range: Yahoo leaves both out
     stamps = require_list(body, "chart", "result", 0, "timestamp", source=SOURCE)
-    columns = {}
+    columns: dict[str, list[Any]] = {}
     for name in ("open", "high", "low", "close", "volume"):
-        values = require_list(body, "chart", "result", 0, "indicators", "quote", 0, name, source=SOURCE)
-        if len(values) != len(stamps):
+        column = require_list(body, "chart", "result", 0, "indicators", "quote", 0, name, source=SOURCE)
+        if len(column) != len(stamps):
             field = f"chart.result[0].indicators.quote[0].{name}"
-            raise SchemaDriftError(f"{SOURCE} response has {len(values)} values for {len(stamps)} times: field '{field}'", field=field)
-        columns[name] = values
+            raise SchemaDriftError(f"{SOURCE} response has {len(column)} values for {len(stamps)} times: field '{field}'", field=field)
+        columns[name] = column
     points = []
     for i, stamp in enumerate(stamps):
         if columns["close"][i] is None:
             continue  # holidays and halted days come as nulls
-        values = {name: _number(col[i]) for name, col in columns.items()}
+        values: dict[str, Scalar] = {name: _number(col[i]) for name, col in columns.items()}
         points.append(SeriesPoint(time=datetime.fromtimestamp(float(stamp), tz), values=values))
     return points

@@ -61,7 +61,8 @@ class ReplayServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}"
 
     def count(self, path_prefix: str = "") -> int:
         with self._lock:
