@@ -65,6 +65,7 @@ class Settings(BaseModel):
     history_budget_tokens: int = _f("BRIEFBOT_HISTORY_BUDGET", "tokens of past conversation sent with each turn", 3000, ge=200)
 
     # --- grounding, cost ---------------------------------------------------------------------
+    grounding: bool = _f("BRIEFBOT_GROUNDING", "fetch live data for questions that need it (0 to chat without data)", True)
     context_budget_tokens: int = _f("BRIEFBOT_CONTEXT_BUDGET", "tokens of packed data context per question", 1500, ge=100)
     budget_per_request_usd: float | None = _f("BRIEFBOT_BUDGET_PER_REQUEST", "refuse a call estimated above this cost (USD)", None, ge=0)
     budget_per_day_usd: float | None = _f("BRIEFBOT_BUDGET_PER_DAY", "refuse calls once today's spend would pass this (USD)", None, ge=0)

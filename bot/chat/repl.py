@@ -7,7 +7,7 @@ Nothing that goes wrong in one turn ends the session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from bot.llm.events import TextDelta
 if TYPE_CHECKING:
     from bot.app import App
     from bot.chat.costs import CostGuard
+    from bot.chat.grounding import TurnGrounder
     from bot.chat.session import ChatSession
 
 HELP = """\
@@ -54,12 +55,12 @@ class ChatRepl:
         session: ChatSession,
         guard: CostGuard,
         *,
-        context_for: Callable[[str], str | None] | None = None,
+        grounder: TurnGrounder | None = None,
     ) -> None:
         self.app = app
         self.session = session
         self.guard = guard
-        self.context_for = context_for
+        self.grounder = grounder
         self.totals = SessionTotals()
         self.interactive = app.stdin_is_tty
         self._history_file = app.paths.input_history
@@ -155,12 +156,17 @@ class ChatRepl:
             if isinstance(event, TextDelta):
                 self.app.out(event.text, end="", flush=True)
 
+        from bot.chat.grounding import TurnGrounder, unverified_warning
+
         try:
-            context = self.context_for(text) if self.context_for else None
+            grounded = self.grounder.prepare(text) if self.grounder else None
             if self.interactive:
                 self.app.out("bot> ", end="", flush=True)
             result = self.session.ask(
-                text, on_event=show, context=context, guard=self.guard
+                text,
+                on_event=show,
+                context=TurnGrounder.context_for_model(grounded) if grounded else None,
+                guard=self.guard,
             )
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")
@@ -168,6 +174,11 @@ class ChatRepl:
             return
         self.app.out("")
         reply = result.reply
+        if grounded is not None:
+            notes = TurnGrounder.notes(grounded, reply.text)
+            self.app.out(notes.sources_block)
+            if notes.unverified_numbers:
+                self.app.err(unverified_warning(notes.unverified_numbers, grounded.lang))
         if result.dropped_messages:
             self.app.err(f"[{result.dropped_messages} older messages were left out to fit the history budget]")
         if reply.usage is not None:

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("question", nargs="*", help="the question; omitted or '-': read from stdin")
     p.add_argument("--no-stream", action="store_true", help="print the answer when it is complete")
     p.add_argument("--json", action="store_true", help='print {"answer", "model", "usage", "sources", ...}')
+    p.add_argument("--plan", action="store_true", help="print which data sources the question needs; fetch nothing, ask nothing")
+    p.add_argument("--no-sources", action="store_true", help="do not print the sources block after the answer")
+    p.add_argument("--no-data", action="store_true", help="answer without fetching live data")
     add_llm_flags(p)
     p.set_defaults(handler=run)
 
@@ -39,11 +42,16 @@ def read_question(args: argparse.Namespace, app: App) -> str:
 
 def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.costs import CostGuard
+    from bot.chat.grounding import TurnGrounder, unverified_warning
     from bot.chat.session import ChatSession
     from bot.llm.events import TextDelta
 
     question = read_question(args, app)
+    if args.plan:
+        return print_plan(question, app, as_json=args.json)
     apply_llm_flags(args, app)
+    if args.no_data:
+        app.override(grounding=False)
     settings = app.settings
     persona = resolve_persona(app, settings.persona)
     backend = open_backend(app)
@@ -51,6 +59,8 @@ def run(args: argparse.Namespace, app: App) -> int:
         guard = CostGuard(settings, store, backend)
         session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
         streaming = not args.no_stream and not args.json
+        grounder = TurnGrounder(app, backend)
+        turn = grounder.prepare(question)
 
         def show(event: object) -> None:
             if isinstance(event, TextDelta):
@@ -61,9 +71,11 @@ def run(args: argparse.Namespace, app: App) -> int:
             stream=streaming,
             on_event=show,
             guard=guard,
+            context=grounder.context_for_model(turn) if turn else None,
         )
     backend.close()
     reply = result.reply
+    notes = grounder.notes(turn, reply.text) if turn else None
     if args.json:
         app.out(
             json.dumps(
@@ -80,20 +92,33 @@ def run(args: argparse.Namespace, app: App) -> int:
                         "estimated": reply.usage.estimated,
                     },
                     "cost_usd": result.cost_usd,
-                    "sources": [],
+                    "sources": notes.sources if notes else [],
+                    "unverified_numbers": notes.unverified_numbers if notes else [],
                     "conversation_id": session.conversation_id,
                 },
                 ensure_ascii=False,
             )
         )
-    elif streaming:
-        app.out("")
     else:
-        app.out(reply.text)
+        app.out("" if streaming else reply.text)
+        if notes is not None and turn is not None:
+            if not args.no_sources:
+                app.out("")
+                app.out(notes.sources_block)
+            if notes.unverified_numbers:
+                app.err(unverified_warning(notes.unverified_numbers, turn.lang))
     if reply.status == "incomplete" and result.error is None:
         app.err("[answer incomplete: stopped before the end; the partial answer was kept in history]")
     if result.error is not None:
         if reply.text:
             app.err("[the answer broke off; the partial answer was kept in history]")
         raise result.error
+    return 0
+
+
+def print_plan(question: str, app: App, *, as_json: bool) -> int:
+    from bot.planner.rules import plan_question
+
+    plan = plan_question(question)
+    app.out(json.dumps(plan.to_json(), ensure_ascii=False) if as_json else plan.describe())
     return 0

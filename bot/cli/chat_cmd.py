@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.costs import CostGuard
+    from bot.chat.grounding import TurnGrounder
     from bot.chat.repl import ChatRepl
     from bot.chat.session import ChatSession
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace, app: App) -> int:
             )
             if conversation_id is not None:
                 app.err(f"[resumed conversation {conversation_id}: {len(session.turns)} messages]")
-            return ChatRepl(app, session, CostGuard(settings, store, backend)).run()
+            repl = ChatRepl(app, session, CostGuard(settings, store, backend), grounder=TurnGrounder(app, backend))
+            return repl.run()
         finally:
             backend.close()

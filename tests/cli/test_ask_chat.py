@@ -15,7 +15,10 @@ KEY = "sk-test-CANARY0123456789abcdefWXYZ"
 
 
 def openai_env(tmp_path: Path, server: OpenAIServer, **extra: str) -> dict[str, str]:
-    return scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url, BRIEFBOT_MAX_RETRIES="1", **extra)
+    # These tests are about the LLM layer; grounded answers have their own tests.
+    return scratch_env(
+        tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url, BRIEFBOT_MAX_RETRIES="1", BRIEFBOT_GROUNDING="0", **extra
+    )
 
 
 def export(run_cli: RunCli, env: dict[str, str]) -> list[dict[str, object]]:

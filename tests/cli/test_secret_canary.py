@@ -21,6 +21,7 @@ def test_secrets_never_leave_whole(run_cli: RunCli, tmp_path: Path, openai_serve
         BRIEFBOT_WEBHOOK_URL=CANARY_HOOK,
         ALPHAVANTAGE_API_KEY=AV_KEY,
         BRIEFBOT_MAX_RETRIES="0",
+        BRIEFBOT_GROUNDING="0",  # the scripted replies are for the answers, not for tool planning
     )
     # The server echoes the key back in an error body, as some upstreams do.
     openai_server.script(
