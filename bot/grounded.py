@@ -125,7 +125,12 @@ def prepare_grounded_turn(
         amount=plan.amount,
         notes=plan.unresolved,
     )
-    packed = packer.pack(records, failures, now=now)
+    if records or failures:
+        packed = packer.pack(records, failures, now=now)
+    else:
+        # Nothing was planned or the model asked for no data: no context to pack or count
+        # (counting would build the tokenizer, ~45 MB, for an empty string).
+        packed = PackedContext(text="", tokens=0, budget=packer.budget, sources=[], facts=[], lang=plan.lang)
     return GroundedTurn(
         question=question,
         lang=plan.lang,
