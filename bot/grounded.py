@@ -125,11 +125,12 @@ def prepare_grounded_turn(
         amount=plan.amount,
         notes=plan.unresolved,
     )
-    if records or failures:
+    model_wanted_no_data = tool_client is not None and not plan.steps and not records and not failures
+    if not model_wanted_no_data:
         packed = packer.pack(records, failures, now=now)
     else:
-        # Nothing was planned or the model asked for no data: no context to pack or count
-        # (counting would build the tokenizer, ~45 MB, for an empty string).
+        # The model, offered the tools, called none: there is no context to pack or count
+        # (counting would build the tokenizer, ~45 MB, for nothing).
         packed = PackedContext(text="", tokens=0, budget=packer.budget, sources=[], facts=[], lang=plan.lang)
     return GroundedTurn(
         question=question,
