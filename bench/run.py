@@ -30,6 +30,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.conftest import scratch_env  # noqa: E402  (the same scratch homes the tests use)
+
 PROMPTS = [
     "Write a short paragraph about the weather in Seoul in spring.",
     "Explain what an exchange rate is in two sentences.",
@@ -38,20 +40,6 @@ PROMPTS = [
 MAX_TOKENS = 96
 ROUNDS = 3
 QUESTION = "What is the capital of France?"
-
-
-def scratch_env(root: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(root / "home"),
-        "XDG_CONFIG_HOME": str(root / "config"),
-        "XDG_DATA_HOME": str(root / "data"),
-        "XDG_CACHE_HOME": str(root / "cache"),
-        "BRIEFBOT_NO_DOTENV": "1",
-        "PYTHONPATH": str(REPO),
-    }
-    env.update(extra)
-    return env
 
 
 def timed_runs(cmd: list[str], env: dict[str, str], n: int) -> float:

@@ -7,7 +7,6 @@ tmp_path, so the cache is a scratch one and nothing of the developer's setup lea
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import scratch_env
 from tests.connectors.payloads import fixture
 from tests.support.replay_server import Reply, ReplayServer
 
@@ -49,21 +49,7 @@ def _env(tmp_path: Path, server: ReplayServer, **extra: str) -> dict[str, str]:
             ("https://www.alphavantage.co", "av"),
         ]
     )
-    (tmp_path / "home").mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "BRIEFBOT_NO_DOTENV": "1",
-        "BRIEFBOT_HTTP_REWRITE": rewrite,
-        "PYTHONPATH": str(REPO),
-        "LANG": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
-    }
-    env.update(extra)
-    return env
+    return scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=rewrite, **extra)
 
 
 def briefbot(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import scratch_env
 
 from bot.pricing import PriceTable
 from tokens_corpus import corpus
@@ -23,23 +24,16 @@ def env(tmp_path: Path) -> dict[str, str]:
     that cannot work: every proxy points at a closed port and tiktoken's cache is empty."""
     cache = tmp_path / "tiktoken-cache"
     cache.mkdir()
-    python_path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     bogus_proxy = "http://127.0.0.1:9"
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "BRIEFBOT_NO_DOTENV": "1",
-        "PYTHONPATH": python_path,
-        "TIKTOKEN_CACHE_DIR": str(cache),
-        "HTTPS_PROXY": bogus_proxy,
-        "HTTP_PROXY": bogus_proxy,
-        "ALL_PROXY": bogus_proxy,
-        "https_proxy": bogus_proxy,
-        "http_proxy": bogus_proxy,
-    }
+    return scratch_env(
+        tmp_path,
+        TIKTOKEN_CACHE_DIR=str(cache),
+        HTTPS_PROXY=bogus_proxy,
+        HTTP_PROXY=bogus_proxy,
+        ALL_PROXY=bogus_proxy,
+        https_proxy=bogus_proxy,
+        http_proxy=bogus_proxy,
+    )
 
 
 def briefbot(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
