@@ -18,7 +18,6 @@ from tests.conftest import scratch_env
 from tests.connectors.payloads import fixture
 from tests.support.replay_server import Reply, ReplayServer
 
-REPO = Path(__file__).resolve().parents[2]
 CANARY = "AVCANARYKEY0000NOTREAL"
 
 

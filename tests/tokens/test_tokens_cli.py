@@ -15,7 +15,6 @@ from tests.conftest import scratch_env
 from bot.pricing import PriceTable
 from tokens_corpus import corpus
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
