@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.chat.costs import CostGuard
     from bot.chat.grounding import TurnGrounder
     from bot.chat.session import ChatSession
+    from prompts.personas import Persona
 
 HELP = """\
 commands:
@@ -231,10 +232,10 @@ class ChatRepl:
         if not arg:
             current = self.session.persona.name if self.session.persona else "none"
             self.app.out(f"current persona: {current}")
-            for name, persona in sorted(available_personas(self.app.paths.personas_dir).items()):
-                self.app.out(f"  {name:<15} {persona.description}")
+            for name, known in sorted(available_personas(self.app.paths.personas_dir).items()):
+                self.app.out(f"  {name:<15} {known.description}")
             return
-        persona = None if arg == "none" else load_persona(arg, self.app.paths.personas_dir)
+        persona: Persona | None = None if arg == "none" else load_persona(arg, self.app.paths.personas_dir)
         self.session.set_persona(persona)
         self.app.out(f"[persona: {arg}]")
 

@@ -79,7 +79,7 @@ class LocalBackend:
 
     def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> _LocalChunkStream:
         prompt, prompt_tokens = self._prepare(messages, max_tokens)
-        pieces = self._llm.create_completion(prompt, stream=True, **self._sampling(max_tokens, temperature))
+        pieces: Any = self._llm.create_completion(prompt, stream=True, **self._sampling(max_tokens, temperature))
         return _LocalChunkStream(pieces, model=self.model, prompt_tokens=prompt_tokens, count=self.count_text_tokens)
 
     def close(self) -> None:
@@ -201,7 +201,7 @@ def _discard_log(level: int, text: bytes, user_data: object) -> None:
 try:  # the ctypes callback object must outlive every call into llama.cpp
     import llama_cpp as _llama_cpp
 
-    _DISCARD_LOG = _llama_cpp.llama_log_callback(_discard_log)
+    _DISCARD_LOG: Any = _llama_cpp.llama_log_callback(_discard_log)
 except ImportError:  # the local extra is not installed; _load_llama reports it
     _DISCARD_LOG = None
 

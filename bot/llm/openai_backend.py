@@ -78,7 +78,8 @@ class OpenAIBackend:
         import openai
 
         try:
-            return self.client.chat.completions.create(**self._params(messages, max_tokens, temperature))
+            completion: ChatCompletion = self.client.chat.completions.create(**self._params(messages, max_tokens, temperature))
+            return completion
         except openai.OpenAIError as exc:
             raise self._fail(exc) from exc
 
