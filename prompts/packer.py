@@ -451,7 +451,8 @@ class ContextPacker:
         zone = display_zone(rec)
         age = age_in_words(rec.age_seconds(now), self.lang)
         kind = clean_text(rec.kind).rsplit(".", 1)[-1]
-        head = f"{clean_text(rec.subject)} · {clean_text(rec.source)} · as of {fmt_time(rec.as_of, zone)} ({age})"
+        # "subject kind · source · as-of time (age)"; the system prompt names the parts.
+        head = f"{clean_text(rec.subject)} · {clean_text(rec.source)} · {fmt_time(rec.as_of, zone)} ({age})"
         lead: list[str] = []
         if rec.stale:
             lead.append(f"STALE: served from cache after the source failed; the data is {age} old, not current.")
@@ -535,7 +536,7 @@ class ContextPacker:
             lines.append(f"{n} points, summarised:")
             lines.extend(summary)
             if rows:
-                lines.append("anchor points:")
+                lines.append("anchors:")
         if rows:
             tname, tvals = _time_column([rec.points[i].time for i in rows], zone)
             header = [tname] + [_col_header(c, rec.units.get(c, "")) for c in cols]
@@ -565,9 +566,11 @@ class ContextPacker:
             if f.name == "change":
                 pct = next((g for g in facts if g.name == "change_pct" and g.field == f.field), None)
                 line = self._fact_line(f, rec, zone, daily, detail=False)
+                if isinstance(rec, Observation):
+                    line = line.split(" ", 1)[1]  # "change: …": a reading has one moving figure
                 if pct is not None:
                     line += f", change_pct: {self._fact_line(pct, rec, zone, daily, detail=False).split(': ', 1)[1]}"
-                lines.append(line + f" ({self._detail(f, zone, daily)})" if f.detail else line)
+                lines.append(line + f" {self._detail(f, zone, daily)}" if f.detail else line)
                 continue
             lines.append(self._fact_line(f, rec, zone, daily))
         return lines
@@ -624,7 +627,8 @@ class ContextPacker:
         if f.name.startswith("in_"):
             val = fmt_number(f.number or 0.0, "amount", f.unit, currency=f.unit)
             ko = f" ({korean_amount(f.number or 0.0)})" if self.lang == "ko" and f.unit == "KRW" and abs(f.number or 0) >= 1e4 else ""
-            return f"conversion: {clean_text(f.subject)} {f.field} = {val} {f.unit}{ko} ({f.detail})"
+            what = clean_text(f.subject) if f.field == "amount" else f"{clean_text(f.subject)} {f.field}"
+            return f"conversion: {what} = {val} {f.unit}{ko} {f.detail}"
         val = fmt_number(f.number or 0.0, "pct", "%")
         return f"comparison: {clean_text(f.subject)} change differs by {val} percentage points"
 
@@ -657,7 +661,7 @@ class ContextPacker:
                 body_parts.append(f"## {b.subject} {b.kind} · {b.head.split(' · ', 1)[1]}")
                 body_parts.append(b.body_by_level[level])
         if derived:
-            body_parts.append("## derived by briefbot from the data above")
+            body_parts.append("## derived by briefbot")
             body_parts.extend(derived)
         body_parts.extend(failures)
         if omitted:
