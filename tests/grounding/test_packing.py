@@ -35,6 +35,9 @@ def test_needed_facts_are_present_and_within_budget(question: Question) -> None:
     assert len(packed.sources) == len(turn.records)
     for failure in turn.failures:
         assert f"MISSING {failure.describe()}" in packed.text
+    # Each block's header names its source and as-of time (blocks sharing both share a header).
+    for ref in packed.sources:
+        assert f"{ref.source} · {ref.as_of_text} (" in packed.text, ref
 
 
 def test_long_series_is_summarised_not_dumped() -> None:
@@ -66,6 +69,16 @@ def test_tight_budget_sheds_detail_then_names_what_was_omitted() -> None:
     assert "OMITTED for the token budget" in tight.text
     for name in tight.omitted:
         assert name in roomy.text
+
+
+def test_blocks_sharing_subject_source_and_time_share_one_header() -> None:
+    now = QUESTIONS[0].now
+    text = ContextPacker().pack(BUILDERS["yahoo_aapl"](now), now=now).text
+    headers = [ln for ln in text.splitlines() if ln.startswith("## ")]
+    assert len(headers) == 1 and headers[0].startswith("## AAPL · Yahoo Finance · ")
+    assert "\nquote:\n" in text and "\nhistory, 127 points, summarised:\n" in text
+    # The previous close is kept, on the change's line.
+    assert "change_pct: 0.26% vs previous_close 269.00 USD" in text
 
 
 def test_only_needed_fields_are_kept() -> None:
