@@ -544,7 +544,8 @@ class ContextPacker:
             rows = list(range(n))
             lines.append(f"{n} points:")
         else:
-            rows = _anchor_rows(rec, cols, level["anchors"])
+            # A trend question is about the shape: twice the anchor points.
+            rows = _anchor_rows(rec, cols, level["anchors"] * (2 if "trend" in self.topics else 1))
             lines.append(f"{n} points, summarised:")
             lines.extend(summary)
             if rows:
