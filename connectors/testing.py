@@ -53,7 +53,7 @@ from connectors.runtime import ConnectorRuntime
 CANARY_KEYS: dict[str, str] = {
     "alphavantage_api_key": "AVCANARYKEY0000NOTREAL",
     "coingecko_api_key": "CG-CANARY0000NOTREALKEY",
-    "openai_api_key": "sk-canary0000000000000000notreal",
+    "openai_api_key": "sk-canary-0000-0000-0000-notreal",
 }
 FAKE_EPOCH = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)
 
