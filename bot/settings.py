@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from bot.errors import ConfigError, InvalidKeyFormatError
+from bot.errors import ConfigError, InvalidKeyFormatError, UsageError
 from bot.paths import AppPaths
 from bot.redact import Redactor, mask
 
@@ -190,11 +190,19 @@ def load_settings(
         settings = Settings(**values)
     except ValidationError as exc:
         problems = []
+        from_flags = True
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "?"
             where = origin.get(name, "?")
+            if where == "flag":
+                problems.append(f"--{name.replace('_', '-')}: {err['msg']}")
+                continue
+            from_flags = False
             var = env_names.get(name, name)
             problems.append(f"{var} (from {where}): {err['msg']}")
+        if from_flags:
+            # Only command-line values are wrong: a usage error, not a configuration one.
+            raise UsageError("invalid option: " + "; ".join(problems), hint="`briefbot COMMAND --help` lists the options")
         raise ConfigError(
             "invalid setting: " + "; ".join(problems),
             hint="fix the value, or run `briefbot config show` to see where each setting comes from",

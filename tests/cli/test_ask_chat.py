@@ -187,3 +187,9 @@ def test_invalid_key_format_is_caught_before_any_call(run_cli: RunCli, tmp_path:
     done = run_cli(env, "ask", "hello")
     assert done.returncode == 4 and "placeholder" in done.stderr
     assert openai_server.requests == []
+
+
+def test_a_bad_option_value_is_a_usage_error_naming_the_option(run_cli: RunCli, tmp_path: Path) -> None:
+    done = run_cli(scratch_env(tmp_path), "ask", "--max-tokens", "-5", "hi")
+    assert done.returncode == 2
+    assert "--max-tokens" in done.stderr and "greater than 0" in done.stderr and "Traceback" not in done.stderr
