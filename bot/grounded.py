@@ -56,7 +56,23 @@ class GroundedTurn:
         return [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": self.user_message()}]
 
 
-class ConnectorFetcher:
+class StepFetcher:
+    """A fetcher defined by its per-step outcomes; calling it gathers records and failures."""
+
+    def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
+        raise NotImplementedError
+
+    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
+        records: list[Record] = []
+        failures: list[SourceFailure] = []
+        for recs, failure in self.fetch_each(steps):
+            records.extend(recs)
+            if failure is not None:
+                failures.append(failure)
+        return records, failures
+
+
+class ConnectorFetcher(StepFetcher):
     """The default fetcher: the connectors library's concurrent multi-fetch over one runtime."""
 
     def __init__(self, settings: Any, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None) -> None:
@@ -81,14 +97,6 @@ class ConnectorFetcher:
                 out.append((list(result.records), None))
         return out
 
-    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
-        records: list[Record] = []
-        failures: list[SourceFailure] = []
-        for recs, failure in self.fetch_each(steps):
-            records.extend(recs)
-            if failure is not None:
-                failures.append(failure)
-        return records, failures
 
 
 def prepare_grounded_turn(

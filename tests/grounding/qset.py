@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.grounded import StepFetcher
 from bot.planner.plan import PlanStep
 from connectors.records import Record
 from prompts.packer import SourceFailure
@@ -41,7 +42,7 @@ def load_questions() -> list[Question]:
     ]
 
 
-class RecordedFetcher:
+class RecordedFetcher(StepFetcher):
     """Answers each step from its recorded-payload builder; an unmapped step fails as NotFound."""
 
     def __init__(self, data: dict[str, str], fetched_at: datetime) -> None:
@@ -60,11 +61,3 @@ class RecordedFetcher:
                 out.append((BUILDERS[builder](self.fetched_at), None))
         return out
 
-    def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
-        records: list[Record] = []
-        failures: list[SourceFailure] = []
-        for recs, failure in self.fetch_each(steps):
-            records.extend(recs)
-            if failure:
-                failures.append(failure)
-        return records, failures
