@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from bot.paths import AppPaths
 from bot.redact import Redactor, scrub_shapes
-from bot.settings import LoadedSettings, load_settings
+from bot.settings import LoadedSettings, Settings, load_settings
 
 
 class App:
@@ -50,7 +50,7 @@ class App:
         return load_settings(self.env, cwd=self.cwd, overrides=self._overrides)
 
     @property
-    def settings(self) -> Any:  # bot.settings.Settings; Any keeps mypy quiet for tests' fakes
+    def settings(self) -> Settings:
         return self.loaded.settings
 
     @property

@@ -102,7 +102,7 @@ class Settings(BaseModel):
 
     def secret_values(self) -> list[str]:
         out: list[str] = []
-        for name in self.model_fields_set | set(type(self).model_fields):
+        for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 out.append(value.get_secret_value())

@@ -11,7 +11,7 @@ The order of a turn is what makes it safe to interrupt or fail at any point:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.chat.trimming import trim_to_budget
@@ -33,11 +33,7 @@ class TurnResult:
     error: LLMError | None = None
     cost_usd: float | None = None
     dropped_messages: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
-
-# A hook that turns a question into extra system context (grounded data); None = no data.
-ContextProvider = Callable[[str], "str | None"]
 
 
 class ChatSession:

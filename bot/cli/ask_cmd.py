@@ -55,25 +55,27 @@ def run(args: argparse.Namespace, app: App) -> int:
     settings = app.settings
     persona = resolve_persona(app, settings.persona)
     backend = open_backend(app)
-    with open_store(app) as store:
-        guard = CostGuard(settings, store, backend)
-        session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
-        streaming = not args.no_stream and not args.json
-        grounder = TurnGrounder(app, backend)
-        turn = grounder.prepare(question)
+    try:
+        with open_store(app) as store:
+            guard = CostGuard(settings, store, backend)
+            session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
+            streaming = not args.no_stream and not args.json
+            grounder = TurnGrounder(app, backend)
+            turn = grounder.prepare(question)
 
-        def show(event: object) -> None:
-            if isinstance(event, TextDelta):
-                app.out(event.text, end="", flush=True)
+            def show(event: object) -> None:
+                if isinstance(event, TextDelta):
+                    app.out(event.text, end="", flush=True)
 
-        result = session.ask(
-            question,
-            stream=streaming,
-            on_event=show,
-            guard=guard,
-            context=grounder.context_for_model(turn) if turn else None,
-        )
-    backend.close()
+            result = session.ask(
+                question,
+                stream=streaming,
+                on_event=show,
+                guard=guard,
+                context=grounder.context_for_model(turn) if turn else None,
+            )
+    finally:
+        backend.close()
     reply = result.reply
     notes = grounder.notes(turn, reply.text) if turn else None
     if args.json:
