@@ -124,7 +124,9 @@ def main() -> int:
 
     raw = Llama(model_path=str(model), n_ctx=4096, n_threads=threads, verbose=False)
     ours = LocalBackend(model, model_name="gemma-3-270m", n_ctx=4096, n_threads=threads)
-    sampling = dict(temperature=0.0, top_p=1.0, top_k=1, repeat_penalty=1.0, stop=[])
+    # Raw llama-cpp-python gets exactly the sampling briefbot uses (temperature 0: greedy, so
+    # both produce the same tokens and the comparison is per token of the same text).
+    sampling = ours._sampling(MAX_TOKENS, 0.0)
     raw_ttft: list[float] = []
     raw_tps: list[float] = []
     our_ttft: list[float] = []
@@ -134,7 +136,7 @@ def main() -> int:
             text = gemma_format.render([{"role": "user", "content": prompt}])
             raw.reset()
             ttft, n, span = stream_stats(
-                raw.create_completion(text, max_tokens=MAX_TOKENS, stream=True, **sampling),
+                raw.create_completion(text, stream=True, **sampling),
                 lambda c: c["choices"][0]["text"],
             )
             raw_ttft.append(ttft)
@@ -142,8 +144,6 @@ def main() -> int:
 
             ours._llm.reset()
             events: list[tuple[float, str]] = []
-            ours_sampling = ours._sampling  # same greedy settings for a fair comparison
-            ours._sampling = staticmethod(lambda max_tokens, temperature: {"max_tokens": max_tokens, **sampling})  # type: ignore[method-assign]
             start = time.perf_counter()
             stream_reply(
                 ours,
@@ -152,7 +152,6 @@ def main() -> int:
                 temperature=0.0,
                 on_event=lambda e: events.append((time.perf_counter(), e.text)) if isinstance(e, TextDelta) else None,
             )
-            ours._sampling = ours_sampling  # type: ignore[method-assign]
             stamps = [t for t, _ in events]
             our_ttft.append(stamps[0] - start)
             our_tps.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0)
