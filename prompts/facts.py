@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -222,7 +222,27 @@ def observation_facts(obs: Observation) -> list[Fact]:
             if ch.percent is not None:
                 facts.append(Fact(obs.subject, cur_name, "change_pct", ch.percent, "%", obs.as_of, detail=f"vs {prev_name}"))
             break
+    else:
+        facts.extend(_reported_change_facts(obs, values))
     return facts
+
+
+def _reported_change_facts(obs: Observation, values: Mapping[str, object]) -> list[Fact]:
+    """A change the source reports itself (Upbit's signed change, a quote's ``change``) with
+    the price but not the previous close: the previous close is ``price - change``, stated
+    as a fact so the change reads "vs previous_close" like a derived one."""
+    price, delta = values.get("price"), values.get("change")
+    if not (is_number(price) and is_number(delta)):
+        return []
+    prev = float(price) - float(delta)  # type: ignore[arg-type]
+    unit = obs.units.get("price", "")
+    pct = values.get("change_pct")
+    percent = float(pct) if is_number(pct) else change(prev, float(price)).percent  # type: ignore[arg-type]
+    out = [Fact(obs.subject, "price", "change", float(delta), unit, obs.as_of, detail="vs previous_close")]  # type: ignore[arg-type]
+    if percent is not None:
+        out.append(Fact(obs.subject, "price", "change_pct", percent, "%", obs.as_of, detail="vs previous_close"))
+    out.append(Fact(obs.subject, "previous_close", "value", prev, unit, obs.as_of, detail="price - change"))
+    return out
 
 
 # --- exchange rates -----------------------------------------------------------------------

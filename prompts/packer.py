@@ -266,6 +266,14 @@ def _time_column(times: Sequence[datetime], zone: tzinfo) -> tuple[str, list[str
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
+# Display names for sources whose own name is long: every block header repeats it.
+_SOURCE_LABELS = {"Frankfurter (ECB reference rates)": "Frankfurter (ECB)"}
+
+
+def source_label(source: str) -> str:
+    return clean_text(_SOURCE_LABELS.get(source, source))
+
+
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     """Fetched text made inert: one line, no fence characters, bounded length."""
     t = _CONTROL.sub(" ", str(text)).replace("<", "‹").replace(">", "›").replace("`", "'")
@@ -417,7 +425,7 @@ class ContextPacker:
             connector=rec.connector,
             kind=rec.kind,
             subject=clean_text(rec.subject),
-            source=clean_text(rec.source),
+            source=source_label(rec.source),
             source_url=rec.source_url,
             fetched_at=rec.fetched_at,
             as_of=rec.as_of,
@@ -454,7 +462,7 @@ class ContextPacker:
         age = age_in_words(rec.age_seconds(now), self.lang)
         kind = clean_text(rec.kind).rsplit(".", 1)[-1]
         # "subject kind · source · as-of time (age)"; the system prompt names the parts.
-        head = f"{clean_text(rec.subject)} · {clean_text(rec.source)} · {fmt_time(rec.as_of, zone)} ({age})"
+        head = f"{clean_text(rec.subject)} · {source_label(rec.source)} · {fmt_time(rec.as_of, zone)} ({age})"
         lead: list[str] = []
         if rec.stale:
             lead.append(f"STALE: served from cache after the source failed; the data is {age} old, not current.")
@@ -506,19 +514,30 @@ class ContextPacker:
         subject = rec.subject.upper()
         units = " ".join(rec.units.values()).upper()
         # Identity fields the header already states cost tokens and add nothing.
+        source = rec.source.upper()
         return [n for n in names if not (n in ("symbol", "market", "currency", "base", "quote") and
-                                         isinstance(values[n], str) and (values[n].upper() in subject or values[n].upper() in units))]
+                                         isinstance(values[n], str) and (values[n].upper() in subject or values[n].upper() in units))
+                and not (n == "exchange" and str(values[n]).upper() == source)]
 
     def _observation_body(self, rec: Record, rec_facts: list[Fact], zone: tzinfo) -> str:
         values = rec.values()
         names = self._observation_fields(rec, values, self.topics)
-        # The value a change is measured against goes on the change's line, not a line of its own.
-        bases = {f.detail[3:] for f in rec_facts if f.name == "change" and f.detail.startswith("vs ")} & set(names)
-        lines = [f"{clean_text(n, 40)}: {self._value_text(rec, n, values[n])}" for n in names if n not in bases]
-        for line in self._fact_lines(rec_facts, rec, zone):
-            for b in bases:
+        # The value a change is measured against goes on the change's line, not a line of its own;
+        # a base the source did not send (price - its reported change) comes as a "value" fact.
+        changes = [f for f in rec_facts if f.name == "change" and f.detail.startswith("vs ")]
+        stated = {f.field: f for f in rec_facts if f.name == "value"}
+        base_text = {b: self._value_text(rec, b, values[b]) for b in {f.detail[3:] for f in changes} & set(names)}
+        for f in changes:
+            b = f.detail[3:]
+            if b not in base_text and b in stated:
+                base_text[b] = self._value_text(rec, f.field, stated[b].value)  # in the changed field's unit
+        # The source's own change figures are on the change line already.
+        hidden = set(base_text) | ({"change", "change_pct"} if changes else set())
+        lines = [f"{clean_text(n, 40)}: {self._value_text(rec, n, values[n])}" for n in names if n not in hidden]
+        for line in self._fact_lines([f for f in rec_facts if f.name != "value"], rec, zone):
+            for b, text in base_text.items():
                 if line.endswith(f" vs {b}"):
-                    line += f" {self._value_text(rec, b, values[b])}"
+                    line += f" {text}"
             lines.append(line)
         return "\n".join(lines)
 
