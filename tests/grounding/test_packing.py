@@ -86,7 +86,7 @@ def test_only_needed_fields_are_kept() -> None:
     plain = ContextPacker().pack(records).text
     assert "wind_speed" not in plain and "relative_humidity" not in plain and "latitude" not in plain
     windy = ContextPacker(topics=frozenset({"wind", "humidity"})).pack(records).text
-    assert "wind_speed: 11.2 km/h" in windy and "relative_humidity: 85 %" in windy
+    assert "wind_speed: 11.2 km/h" in windy and "relative_humidity: 85%" in windy
 
 
 def test_rounding_by_meaning() -> None:
