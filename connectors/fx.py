@@ -19,7 +19,7 @@ from connectors.base import Connector, ConnectorParams
 from connectors.errors import NotFound
 from connectors.http import HttpResponse
 from connectors.records import Observation, Record, Series, SeriesPoint
-from connectors.shape import require_dict, require_number, require_str
+from connectors.shape import mismatch, require_dict, require_number, require_str
 
 SOURCE = "Frankfurter (ECB reference rates)"
 ECB_ZONE = ZoneInfo("Europe/Berlin")
@@ -156,14 +156,41 @@ class FxConnector(Connector[FxParams]):
             )
         response.raise_for_status()
 
+    # Frankfurter echoes the base it computed the rates against and the currencies it has. A
+    # payload for another request (a proxy or cache serving someone else's answer, a rewrite
+    # target replaying the wrong recording) would otherwise become records for a pair the user
+    # did not ask about, quietly answering "USD in KRW" with "EUR in KRW".
+
+    def _answered_base(self, payload: dict[str, Any], params: FxParams) -> str:
+        base = require_str(payload, "base", source=SOURCE)
+        if base != params.base:
+            raise mismatch(SOURCE, ("base",), requested=f"base={params.base}", received=f"base={base}")
+        return base
+
+    def _require_symbols(self, quotes: set[str], params: FxParams) -> None:
+        if not params.symbols:
+            return
+        # A rate of the base against itself is 1 by definition and may be left out.
+        missing = [code for code in params.symbols.split(",") if code not in quotes and code != params.base]
+        if missing:
+            raise mismatch(
+                SOURCE,
+                ("rates",),
+                requested=f"symbols={params.symbols}",
+                received=f"rates for {','.join(sorted(quotes))} but not {','.join(missing)}",
+                hint="the ECB may not have published that currency for those days, or something in between "
+                "served another request's answer; `briefbot fetch fx base=EUR` lists the currencies it has",
+            )
+
     def _rates(self, payload: dict[str, Any], params: FxParams, response: HttpResponse) -> list[Record]:
         day = require_str(payload, "date", source=SOURCE)
         as_of = ecb_time(day, field="date")
-        base = require_str(payload, "base", source=SOURCE)
+        base = self._answered_base(payload, params)
         amount = require_number(payload, "amount", source=SOURCE) or params.amount
         rates = require_dict(payload, "rates", source=SOURCE)
         if not rates:
             raise NotFound(f"{SOURCE} returned no rates for base={params.base} symbols={params.symbols}")
+        self._require_symbols(set(rates), params)
         note = None
         if params.date and params.date.isoformat() != day:
             note = f"no ECB rates on {params.date} (weekend or holiday); these are from {day}, the working day before"
@@ -185,7 +212,7 @@ class FxConnector(Connector[FxParams]):
         ]
 
     def _series(self, payload: dict[str, Any], params: FxParams, response: HttpResponse) -> list[Record]:
-        base = require_str(payload, "base", source=SOURCE)
+        base = self._answered_base(payload, params)
         amount = require_number(payload, "amount", source=SOURCE) or params.amount
         start = require_str(payload, "start_date", source=SOURCE)
         end = require_str(payload, "end_date", source=SOURCE)
@@ -199,6 +226,7 @@ class FxConnector(Connector[FxParams]):
             for quote in day_rates:
                 value = require_number(payload, "rates", day, quote, source=SOURCE)
                 quotes.setdefault(quote, []).append(SeriesPoint(time=when, values={"rate": value}))
+        self._require_symbols(set(quotes), params)
         return [
             FxSeries(
                 **self.provenance(response),

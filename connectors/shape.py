@@ -69,6 +69,22 @@ def require_list(payload: Any, *path: str | int, source: str) -> list[Any]:
     return value
 
 
+def mismatch(source: str, path: Path, *, requested: str, received: str, hint: str | None = None) -> SchemaDriftError:
+    """The error for a well-formed payload that answers another request than the one sent.
+
+    Using it would answer the user's question with figures for something they did not ask
+    about, so the caller refuses it, naming both sides.
+    """
+    name = dotted(path)
+    return SchemaDriftError(
+        f"{source} answered a different request: asked for {requested}, received {received} (field '{name}')",
+        hint=hint
+        or "a cache or proxy, or a BRIEFBOT_HTTP_REWRITE target, in between served another request's answer; "
+        "nothing was recorded from it",
+        field=name,
+    )
+
+
 def require_str(payload: Any, *path: str | int, source: str) -> str:
     value = require(payload, *path, source=source)
     if not isinstance(value, str):

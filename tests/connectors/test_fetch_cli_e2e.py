@@ -129,3 +129,11 @@ def test_source_down_gives_31_then_stale_copy_is_served(tmp_path: Path, server: 
     assert "warning: the source failed; showing cached data" in stale.stderr
     record = json.loads(stale.stdout)["records"][0]
     assert record["stale"] is True and "stale: cached" in record["note"]
+
+
+def test_fx_answer_for_another_base_is_a_schema_error_not_relabelled(tmp_path: Path, server: ReplayServer) -> None:
+    # The replay server answers every /fx/v1/latest with the recorded EUR table.
+    done = briefbot(_env(tmp_path, server), "fetch", "fx", "base=USD", "symbols=KRW", cwd=tmp_path)
+    assert done.returncode == 36, done.stderr
+    assert "asked for base=USD, received base=EUR" in done.stderr
+    assert "EUR/KRW" not in done.stdout and "Traceback" not in done.stderr

@@ -16,6 +16,7 @@ from tests.connectors.payloads import fixture
 BASE = "https://api.frankfurter.dev/v1/"
 LATEST_ALL = fixture("frankfurter/v1_latest_eur_all.json")
 USD_EUR = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
+EUR_11 = fixture("frankfurter/v1_latest_eur_11symbols_captured_2026-08-03.json")  # no KRW among them
 
 
 class TestFxContract(ConnectorContract):
@@ -108,3 +109,57 @@ def test_empty_rates_is_not_found(tmp_path: Path) -> None:
     payload["rates"] = {}
     with pytest.raises(NotFound):
         _fetch(tmp_path, BASE + "latest", payload, {"base": "USD", "symbols": "EUR"})
+
+
+# -- a payload answering another request is refused, never relabelled ----------------------------
+
+
+def test_payload_for_another_base_is_refused_naming_requested_and_received(tmp_path: Path) -> None:
+    # The recorded USD->EUR answer, served for a KRW->EUR request.
+    runtime = make_runtime(tmp_path)
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, BASE + "latest", json=USD_EUR)
+        with pytest.raises(SchemaDriftError) as info:
+            runtime.fetch("fx", {"base": "KRW", "symbols": "EUR"})
+        assert len(rsps.calls) == 1  # a wrong answer is not retried
+    error = info.value
+    assert error.exit_code == 36 and error.field == "base"
+    assert "asked for base=KRW, received base=USD" in str(error)
+    assert "Frankfurter" in str(error)
+    # Nothing was cached from it: the same request goes upstream again (and is refused again).
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, BASE + "latest", json=USD_EUR)
+        with pytest.raises(SchemaDriftError):
+            runtime.fetch("fx", {"base": "KRW", "symbols": "EUR"})
+        assert len(rsps.calls) == 1
+
+
+def test_payload_missing_a_requested_currency_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SchemaDriftError) as info:
+        _fetch(tmp_path, BASE + "latest", EUR_11, {"base": "EUR", "symbols": "USD,KRW,JPY"})
+    assert info.value.field == "rates"
+    message = str(info.value)
+    assert "asked for symbols=USD,KRW,JPY" in message and "but not KRW" in message
+    assert "received rates for AUD,CAD,CHF" in message
+
+
+def test_series_for_another_base_is_refused(tmp_path: Path) -> None:
+    payload = fixture("frankfurter/v1_series_eur_usd_krw_composed.json")  # base EUR
+    with pytest.raises(SchemaDriftError) as info:
+        _fetch(tmp_path, BASE + "2025-03-14..2026-08-01", payload,
+               {"base": "USD", "symbols": "KRW", "start": "2025-03-14", "end": "2026-08-01"})
+    assert "asked for base=USD, received base=EUR" in str(info.value)
+
+
+def test_series_missing_a_requested_currency_is_refused(tmp_path: Path) -> None:
+    payload = fixture("frankfurter/v1_series_eur_usd_krw_composed.json")  # USD and KRW only
+    with pytest.raises(SchemaDriftError) as info:
+        _fetch(tmp_path, BASE + "2025-03-14..2026-08-01", payload,
+               {"symbols": "USD,JPY", "start": "2025-03-14", "end": "2026-08-01"})
+    assert "asked for symbols=USD,JPY" in str(info.value) and "but not JPY" in str(info.value)
+
+
+def test_the_base_among_the_symbols_need_not_be_quoted(tmp_path: Path) -> None:
+    # EUR per EUR is 1 by definition; its absence from the rates is not a mismatch.
+    result, _ = _fetch(tmp_path, BASE + "latest", EUR_11, {"base": "EUR", "symbols": "EUR,USD"})
+    assert "EUR/USD" in {r.subject for r in result.records}
