@@ -3,6 +3,8 @@
 This is the only module that touches ``requests`` exceptions: each becomes either a
 :class:`~connectors.retry.TransientFailure` (retried) or, after giving up, a
 :class:`~connectors.errors.SourceUnavailable` / :class:`~connectors.errors.RateLimited`.
+A host name that does not resolve is the exception: it fails at once (see
+:func:`_unresolved_host`).
 Any other status comes back as an :class:`HttpResponse` for the connector to interpret,
 because only the connector knows that Frankfurter's 404 means "no such date" and Upbit's
 means "no such market".
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +29,7 @@ import threading
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError
 
 from bot import __version__
 from bot.errors import ConfigError
@@ -202,6 +206,8 @@ class HttpClient:
             except requests.Timeout as exc:
                 raise TransientFailure("timeout", f"no answer within {timeout[1]:.1f} s") from exc
             except requests.ConnectionError as exc:
+                if _is_name_resolution_failure(exc):
+                    raise _unresolved_host(exc, sent_url, source=source, redactor=self.redactor) from exc
                 raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
             except requests.RequestException as exc:
                 raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
@@ -265,6 +271,44 @@ def _give_up(
         f"{what} [{url}]",
         hint="check the network (or BRIEFBOT_HTTP_REWRITE / the source's base URL setting); "
         "BRIEFBOT_HTTP_TIMEOUT and BRIEFBOT_HTTP_DEADLINE set how long to wait",
+    )
+
+
+def _is_name_resolution_failure(exc: BaseException) -> bool:
+    """Whether a DNS lookup failed somewhere under the wrappers requests and urllib3 add.
+
+    requests raises ConnectionError(MaxRetryError(reason=NameResolutionError(...) from
+    socket.gaierror)); the chain is walked rather than matched by shape so a different
+    nesting in a later urllib3 is still recognised.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, (NameResolutionError, socket.gaierror)):
+            return True
+        linked = [getattr(error, "reason", None), error.__cause__, error.__context__, *error.args]
+        pending.extend(e for e in linked if isinstance(e, BaseException))
+    return False
+
+
+def _unresolved_host(
+    exc: requests.ConnectionError, sent_url: str, *, source: str, redactor: Redactor
+) -> SourceUnavailable:
+    """A name that does not resolve is not transient: a typo in a base URL or rewrite rule, or
+    no network/DNS at all (even EAI_AGAIN does not clear within our few seconds of backoff).
+    Retrying only delays the answer, so the first failure is final. The message names the
+    host alone: the query string can carry keys, and the path adds nothing here.
+    """
+    host = urlsplit(sent_url).hostname or "(no host)"
+    return SourceUnavailable(
+        redactor.scrub(f"cannot resolve host {host} for {source}: {_reason(exc)} — not retried, "
+                       "a failed name lookup does not fix itself in seconds"),
+        hint="check the host name (the source's base URL setting or BRIEFBOT_HTTP_REWRITE) "
+        "and that this machine has network access and DNS",
     )
 
 

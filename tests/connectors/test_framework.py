@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -18,7 +19,7 @@ from bot.redact import Redactor
 from connectors import errors as connector_errors
 from connectors.cache import FileCache
 from connectors.concurrent import FetchFailure, fetch_many
-from connectors.http import USER_AGENT, parse_rewrite_rules, rewrite_url
+from connectors.http import USER_AGENT, HttpClient, parse_rewrite_rules, rewrite_url
 from connectors.ratelimit import HostRateLimiter, Rate
 from connectors.registry import ConnectorRegistry
 from connectors.retry import RetryPolicy, backoff_seconds, parse_retry_after
@@ -109,6 +110,50 @@ def test_connection_error_retried_then_success(tmp_path: Path) -> None:
         result = make_runtime(tmp_path).fetch("fx", {})
         assert len(rsps.calls) == 2
     assert len(result.records) == 30
+
+
+def _real_client(clock: FakeClock) -> HttpClient:
+    """The shared client on a real session (no `responses`): the failures below are real."""
+    return HttpClient(timeout=2.0, deadline=30.0, rewrite=None, redactor=Redactor(),
+                      clock=clock.monotonic, sleep=clock.sleep, now=clock.now)
+
+
+def test_unresolvable_host_fails_at_once_naming_the_host_without_the_query() -> None:
+    # `.invalid` never resolves (RFC 2606), so the lookup fails offline too, without a network.
+    clock = FakeClock()
+    client = _real_client(clock)
+    with pytest.raises(connector_errors.SourceUnavailable) as info:
+        client.get("http://briefbot-test.invalid/v1/latest", source="Test source",
+                   params={"base": "EUR", "apikey": "QUERYSECRET0123456789"})
+    assert client.requests_sent == 1 and clock.sleeps == []  # one attempt, no backoff
+    message = str(info.value)
+    assert message.startswith("cannot resolve host briefbot-test.invalid for Test source: [Errno")
+    assert "not retried" in message and "base URL setting or BRIEFBOT_HTTP_REWRITE" in message
+    assert "QUERYSECRET" not in message and "apikey" not in message and "/v1/latest" not in message
+    assert info.value.exit_code == 31
+
+
+def test_unresolvable_rewrite_target_names_the_host_actually_contacted(tmp_path: Path) -> None:
+    clock = FakeClock()
+    runtime = make_runtime(tmp_path, clock=clock,
+                           settings={"http_rewrite": "https://api.frankfurter.dev=http://replay.briefbot.invalid:8080"})
+    with pytest.raises(connector_errors.SourceUnavailable) as info:
+        runtime.fetch("fx", {"symbols": "KRW"})
+    assert runtime.http.requests_sent == 1 and clock.sleeps == []
+    assert "cannot resolve host replay.briefbot.invalid for Frankfurter" in str(info.value)
+
+
+def test_refused_connection_on_localhost_is_still_retried() -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clock = FakeClock()
+    client = _real_client(clock)
+    with pytest.raises(connector_errors.SourceUnavailable) as info:
+        client.get(f"http://127.0.0.1:{port}/v1/latest", source="Test source")
+    attempts = RetryPolicy().max_attempts
+    assert client.requests_sent == attempts and len(clock.sleeps) == attempts - 1
+    assert "Connection refused" in str(info.value) and f"gave up after {attempts} attempts" in str(info.value)
 
 
 def test_user_agent_is_descriptive(tmp_path: Path) -> None:
