@@ -34,7 +34,8 @@ class StocksParams(ConnectorParams):
         description="ticker as the source writes it (AAPL, 005930.KS, GS2C.DE), a KRX code or a Korean name",
         examples=["AAPL", "005930.KS", "삼성전자"],
     )
-    days: int = Field(5, ge=0, le=60, description="daily bars to include (0 = quote only)", examples=[5])
+    # Up to about a year of trading days; Alpha Vantage's free daily series holds the last 100.
+    days: int = Field(5, ge=0, le=250, description="daily bars to include (0 = quote only; at most 100 from Alpha Vantage)", examples=[5])
     provider: Literal["auto", "yahoo", "alphavantage"] = Field(
         "auto", description="auto: Yahoo, then Alpha Vantage if its key is set", examples=["yahoo"]
     )

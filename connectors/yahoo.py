@@ -32,10 +32,10 @@ YAHOO_RATE = Rate(2, 1.0)
 def _range_for(days: int) -> str:
     # Valid ranges are fixed words; ask for the smallest covering `days` bars plus the
     # previous close (trading days are ~5 per 7 calendar days).
-    for words, trading_days in (("5d", 4), ("1mo", 20), ("3mo", 62)):
+    for words, trading_days in (("5d", 4), ("1mo", 20), ("3mo", 62), ("6mo", 124), ("1y", 250)):
         if days <= trading_days:
             return words
-    return "3mo"
+    return "1y"
 
 
 def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record]:

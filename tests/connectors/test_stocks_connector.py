@@ -41,7 +41,7 @@ class TestYahooContract(ConnectorContract):
     success = [Recorded(YAHOO + "GS2C.DE", json=GS2C)]
     expected_kinds = ["stocks.quote", "stocks.daily"]
     bad_params = [({}, "symbol"), ({"symbol": "AA PL"}, "symbol"), ({"symbol": "AAPL", "provider": "google"}, "provider"),
-                  ({"symbol": "AAPL", "days": "61"}, "days")]
+                  ({"symbol": "AAPL", "days": "251"}, "days")]
     error_cases = [
         ErrorCase("unknown symbol -> 404 chart.error", [Recorded(YAHOO + "INVALID.BO", json=YAHOO_404, status=404)],
                   NotFound, "unknown symbol 'INVALID.BO' at Yahoo Finance: No data found, symbol may be delisted",
@@ -99,6 +99,26 @@ def test_yahoo_quote_previous_close_from_bars_not_chart_previous_close(tmp_path:
     assert quote.previous_close == pytest.approx(closes[-2])
     assert quote.as_of.tzinfo is not None and str(quote.as_of.tzinfo) == "America/New_York"
     assert len(daily.points) == 3 and daily.points[-1].values["close"] == pytest.approx(closes[-1])
+
+
+@pytest.mark.parametrize(("days", "yahoo_range"), [("0", "5d"), ("4", "5d"), ("20", "1mo"), ("62", "3mo"),
+                                                   ("124", "6mo"), ("125", "1y"), ("250", "1y")])
+def test_yahoo_range_is_the_smallest_covering_the_bars_and_the_previous_close(tmp_path: Path, days: str, yahoo_range: str) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, YAHOO + "AAPL", json=AAPL)
+        make_runtime(tmp_path).fetch("stocks", {"symbol": "AAPL", "days": days})
+        assert rsps.calls[0].request.url == YAHOO + f"AAPL?range={yahoo_range}&interval=1d"
+
+
+def test_six_months_of_bars_from_the_6mo_recording(tmp_path: Path) -> None:
+    """The recording is Yahoo's real range=6mo answer (127 bars, 2025-04-29..10-29)."""
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, YAHOO + "AAPL?range=6mo&interval=1d", json=AAPL,
+                 match=[responses.matchers.query_param_matcher({"range": "6mo", "interval": "1d"})])
+        _, daily = make_runtime(tmp_path).fetch("stocks", {"symbol": "AAPL", "days": "124"}).records
+    closes = [c for c in AAPL["chart"]["result"][0]["indicators"]["quote"][0]["close"] if c is not None]
+    assert len(closes) == 127 and len(daily.points) == 124
+    assert [p.values["close"] for p in daily.points] == pytest.approx(closes[-124:])
 
 
 def test_korean_name_and_meta_only_answer(tmp_path: Path) -> None:
