@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_context.py
 
 For every question in tests/grounding/questions.json that fetches data: the packed context
-(plan → recorded records → pack) against the raw payload(s) those records came from, sent
-as compact JSON (what a naive tool loop hands the model). Target: ≤ 10% overall. The check
+(plan → the real connectors over recorded upstream answers → pack) against the upstream
+answers those very requests got, as compact JSON (what a naive tool loop hands the model). Target: ≤ 10% overall. The check
 that 100% of each question's needed facts are present runs in code here too, so a smaller
 context cannot win by dropping facts. Also measured: token counting speed (tokens/s) with
 the real tiktoken encoding. Runs in a few seconds.
@@ -34,14 +34,17 @@ def main() -> int:
     rows: list[tuple[str, int, int, int, int]] = []
     missing_total: list[str] = []
     needed_total = 0
+    corpus_parts: list[str] = []
     for q in load_questions():
-        turn = prepare_grounded_turn(q.q, settings=settings, fetcher=RecordedFetcher(q.data, q.now), now=q.now)
+        fetcher = RecordedFetcher(q.data, q.now)
+        turn = prepare_grounded_turn(q.q, settings=settings, fetcher=fetcher, now=q.now)
         needed_total += len(q.facts)
         missing_total.extend(f"{q.id}: {f}" for f in q.facts if f not in turn.packed.text)
-        builders = list(dict.fromkeys(q.data.values()))
-        if not builders:
+        if not fetcher.exchanges:
             continue  # nothing fetched: no raw baseline to compare with
-        raw = "".join(raw_payload_json(b) for b in builders)
+        # The bodies the connectors actually got for this plan's requests (same params).
+        raw = raw_payload_json(fetcher.exchanges)
+        corpus_parts.append(raw)
         rows.append((q.id, count_text(raw, model), turn.packed.tokens, len(q.facts), turn.packed.level))
 
     print(f"{'question':<24}{'raw JSON':>10}{'packed':>8}{'ratio':>8}  facts  level")
@@ -62,7 +65,7 @@ def main() -> int:
         print(f"  MISSING {m}")
 
     # Token counting speed on realistic text: all packed contexts and raw payloads, repeated.
-    corpus = "\n".join(raw_payload_json(b) for b in {v for q in load_questions() for v in q.data.values()}) * 20
+    corpus = "\n".join(dict.fromkeys(corpus_parts)) * 20
     count_text("warm up", model)
     start = time.perf_counter()
     n = count_text(corpus, model)

@@ -285,7 +285,7 @@ def fx_rates(records: Iterable[Record]) -> list[Rate]:
             continue
         if quote_field and is_number(values.get("rate")):
             # Frankfurter quotes per `amount` of base (amount=100 → rate for 100 units).
-            per = float(values["amount"]) if is_number(values.get("amount")) and values["amount"] else 1.0  # type: ignore[arg-type]
+            per = float(values["amount"]) if is_number(values.get("amount")) and values["amount"] else 1.0
             out.append(Rate(base, str(quote_field).upper(), float(values["rate"]) / per, rec, rec.as_of))  # type: ignore[arg-type]
         for name, v in values.items():
             if len(name) == 3 and name.isalpha() and name.upper() != base and is_number(v):

@@ -518,9 +518,16 @@ class ContextPacker:
         units = " ".join(rec.units.values()).upper()
         # Identity fields the header already states cost tokens and add nothing.
         source = rec.source.upper()
-        return [n for n in names if not (n in ("symbol", "market", "currency", "base", "quote") and
-                                         isinstance(values[n], str) and (values[n].upper() in subject or values[n].upper() in units))
-                and not (n == "exchange" and str(values[n]).upper().startswith(source))]  # "CoinGecko (aggregate)"
+
+        def restated(name: str) -> bool:
+            value = values[name]
+            if not isinstance(value, str):
+                return False
+            if name in ("symbol", "market", "currency", "base", "quote"):
+                return value.upper() in subject or value.upper() in units
+            return name == "exchange" and value.upper().startswith(source)  # "CoinGecko (aggregate)"
+
+        return [n for n in names if not restated(n)]
 
     def _observation_body(self, rec: Record, rec_facts: list[Fact], zone: tzinfo) -> str:
         values = rec.values()
@@ -579,6 +586,11 @@ class ContextPacker:
             lines.extend(summary)
             if rows:
                 lines.append("anchors:")
+        # A text column with one value at every point ("clear sky" all evening) is said once.
+        constant = [c for c in cols if n > 2 and _constant_text(rec, c) is not None]
+        if constant and rows:
+            cols = [c for c in cols if c not in constant]
+            lines.extend(f"{clean_text(c, 40)}: {clean_text(str(_constant_text(rec, c)), 40)} (all {n} points)" for c in constant)
         if rows:
             tname, tvals = _time_column([rec.points[i].time for i in rows], zone)
             header = [tname] + [_col_header(c, rec.units.get(c, "")) for c in cols]
@@ -726,6 +738,17 @@ def _series_columns(rec: Series) -> list[str]:
             if k not in cols:
                 cols.append(k)
     return cols
+
+
+def _constant_text(rec: Series, col: str) -> str | None:
+    """The one text value ``col`` has at every point, else None (numbers keep their column:
+    their summary line states the range)."""
+    values = {p.values.get(col) for p in rec.points}
+    if len(values) == 1:
+        (value,) = values
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _col_header(name: str, unit: str) -> str:

@@ -15,6 +15,7 @@ Matching rules worth knowing:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -97,6 +98,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "compare": ("compare", "comparison", "versus", "vs", "better", "비교", "대비", "보다"),
     "change": ("change", "rise", "rose", "fall", "fell", "up", "down", "gain", "drop", "등락", "올랐", "떨어", "상승", "하락", "변동"),
     "week52": ("52-week", "52 week", "52주"),
+    "market_cap": ("market cap", "marketcap", "market capitalization", "market capitalisation", "시가총액", "시총"),
     "air": AIR_WORDS,
 }
 
@@ -132,7 +134,7 @@ class _Found:
     currencies: list[str] = field(default_factory=list)  # in order of appearance
 
 
-def _ordered_matches(text: str, lowered: str, table: dict[str, object]) -> list[tuple[int, str]]:
+def _ordered_matches(text: str, lowered: str, table: Mapping[str, object]) -> list[tuple[int, str]]:
     """(position, key) of every table key found, longest keys first so 'sk하이닉스' beats '하이닉스'."""
     taken: list[tuple[int, int]] = []
     out: list[tuple[int, str]] = []
@@ -212,20 +214,68 @@ def _conversion_target(text: str) -> str | None:
     return None
 
 
-def _horizon_days(text: str, lowered: str) -> int | None:
-    """Days of history a trend question asks for (fx series), or None for latest only."""
-    m = re.search(r"(\d{1,3})\s*(?:days?|일간|일 동안|일)", lowered)
-    if m and _any(text, lowered, ("past", "last", "지난", "최근", "동안", "간")):
-        return max(2, min(int(m.group(1)), 365))
+# The connectors' own bounds on ``days`` (a test keeps these in step with their params).
+STOCKS_MAX_BARS = 250  # stocks: about a year of trading days
+CRYPTO_MAX_DAYS = 200  # crypto: Upbit's largest candle page
+
+_EN_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_COUNT = r"(\d{1,3}|" + "|".join(_EN_COUNT) + ")"
+_PAST_WORDS = ("past", "last", "지난", "최근", "동안", "간")
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _EN_COUNT[word]
+
+
+def _period_days(text: str, lowered: str) -> int | None:
+    """Calendar days of history the question names explicitly ("past 6 months", "지난 3개월",
+    "last week"), or None. Capped at a year: no connector keeps more."""
+    past = _any(text, lowered, _PAST_WORDS)
+    m = re.search(_COUNT + r"\s*(?:years?|년)", lowered)
+    if m and past:
+        return 365
+    m = re.search(_COUNT + r"\s*(?:months?|개월|달)", lowered)
+    if m and past:
+        return min(_count(m.group(1)) * 30 + _count(m.group(1)) // 2, 365)  # 6 months = 183 days
+    m = re.search(_COUNT + r"\s*(?:weeks?|주일?)(?!\s*(?:최고|최저|high|low))", lowered)
+    if m and past and "52" not in m.group(1):
+        return min(_count(m.group(1)) * 7, 365)
+    m = re.search(_COUNT + r"\s*(?:days?|일간|일 동안|일)", lowered)
+    if m and past:
+        return max(2, min(_count(m.group(1)), 365))
+    if _any(text, lowered, ("half a year", "반년")):
+        return 183
     if _any(text, lowered, ("last week", "past week", "this week", "지난주", "지난 주", "일주일", "한 주", "1주", "이번 주", "이번주")):
         return 7
     if _any(text, lowered, ("last month", "past month", "한 달", "한달", "1개월", "지난달", "30 days")):
         return 30
     if _any(text, lowered, ("last year", "past year", "1년", "일 년", "지난해")):
         return 365
-    if _any(text, lowered, TOPICS["trend"]):
-        return 30
     return None
+
+
+def _horizon_days(text: str, lowered: str) -> int | None:
+    """Days of history a trend question asks for: the period it names, else 30 for a bare
+    trend word ("추이", "trend"), else None (the latest figure only)."""
+    period = _period_days(text, lowered)
+    if period is not None:
+        return period
+    return 30 if _any(text, lowered, TOPICS["trend"]) else None
+
+
+def _history_bars(connector: str, horizon: int | None) -> str:
+    """The ``days`` param of a finance step: daily bars covering ``horizon`` calendar days.
+
+    A plain price question gets the quote alone ("0"): its change vs the previous close is in
+    the quote, and a week of bars would cost a second request and ~60 tokens for nothing.
+    Stocks trade about 5 days in 7 (holidays aside); coins trade every day.
+    """
+    if not horizon:
+        return "0"
+    if connector == "stocks":
+        return str(min(max(2, round(horizon * 5 / 7)), STOCKS_MAX_BARS))
+    return str(min(horizon, CRYPTO_MAX_DAYS))
 
 
 def _forecast_days(text: str, lowered: str) -> int | None:
@@ -283,18 +333,24 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
         for place in found.places:
             steps.append(PlanStep("air", {"place": place.name}, f"air-quality words: {place.name}"))
 
+    # History only when the question is about a period or a trend.
+    finance_horizon = _horizon_days(text, lowered) if ("trend" in topics or _period_days(text, lowered)) else None
+
     # --- stocks --------------------------------------------------------------------------
     for company in found.companies:
-        steps.append(PlanStep("stocks", {"symbol": company.symbol}, f"company or ticker: {company.symbol}"))
+        steps.append(PlanStep("stocks", {"symbol": company.symbol, "days": _history_bars("stocks", finance_horizon)},
+                              f"company or ticker: {company.symbol}"))
 
     # --- crypto --------------------------------------------------------------------------
     usd_context = any(c != "KRW" for c in found.currencies) and not krw_context
     for gecko_id, ticker in found.coins:
+        coin_days = _history_bars("crypto", finance_horizon)
         if (lang == "ko" and not usd_context) or krw_context:
-            steps.append(PlanStep("crypto", {"market": f"KRW-{ticker}"}, f"coin {ticker} in KRW (Upbit)"))
+            steps.append(PlanStep("crypto", {"market": f"KRW-{ticker}", "days": coin_days}, f"coin {ticker} in KRW (Upbit)"))
         else:
             vs = next((c for c in found.currencies if c != "KRW"), "USD").lower()
-            steps.append(PlanStep("crypto", {"coin": gecko_id, "vs": vs}, f"coin {ticker} in {vs.upper()} (CoinGecko)"))
+            steps.append(PlanStep("crypto", {"coin": gecko_id, "vs": vs, "days": coin_days},
+                                  f"coin {ticker} in {vs.upper()} (CoinGecko)"))
 
     # --- fx ------------------------------------------------------------------------------
     fx_pairs = _fx_pairs(text, lowered, lang, found, wants_fx, amount, target, unresolved)
@@ -316,7 +372,8 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
 
     steps = _dedupe(steps)
     topics = topics | ({"convert"} if amount or (target and finance_named) else set())
-    if any(s.connector == "fx" and "start" in s.params for s in steps):
+    if any((s.connector == "fx" and "start" in s.params) or s.params.get("days", "0") != "0"
+           for s in steps if s.connector in ("fx", "stocks", "crypto")):
         topics = topics | {"trend"}
     return Plan(steps=steps, confident=bool(steps) and not unresolved, lang=lang, topics=frozenset(topics),
                 amount=amount, unresolved=unresolved)

@@ -13,7 +13,7 @@ from bot.grounded import StepFetcher
 from bot.planner.plan import PlanStep
 from connectors.records import Record
 from prompts.packer import SourceFailure
-from tests.grounding.payload_records import BUILDERS
+from tests.grounding.payload_records import BUILDERS, Exchanges
 
 QUESTIONS_FILE = Path(__file__).parent / "questions.json"
 
@@ -43,12 +43,15 @@ def load_questions() -> list[Question]:
 
 
 class RecordedFetcher(StepFetcher):
-    """Answers each step from its recorded-payload builder; an unmapped step fails as NotFound."""
+    """Answers each step by running its connector with the step's own params over the
+    recorded bodies its builder names; an unmapped step fails as NotFound. ``exchanges``
+    collects every upstream request and the body it got (the raw-payload baseline)."""
 
     def __init__(self, data: dict[str, str], fetched_at: datetime) -> None:
         self.data = data
         self.fetched_at = fetched_at
         self.calls: list[list[PlanStep]] = []
+        self.exchanges: Exchanges = []
 
     def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
         self.calls.append(list(steps))
@@ -58,6 +61,6 @@ class RecordedFetcher(StepFetcher):
             if builder is None:
                 out.append(([], SourceFailure(step.connector, dict(step.params), "no recorded payload for this request", "NotFound")))
             else:
-                out.append((BUILDERS[builder](self.fetched_at), None))
+                out.append((BUILDERS[builder](self.fetched_at, step.params, self.exchanges), None))
         return out
 

@@ -27,11 +27,11 @@ def test_plan_json_in_a_real_process(tmp_path: Path) -> None:
     plan = json.loads(proc.stdout)
     assert plan["lang"] == "ko" and plan["confident"] is True
     assert [(s["connector"], s["params"]) for s in plan["steps"]] == [
-        ("weather", {"place": "Seoul"}), ("stocks", {"symbol": "005930.KS"})]
+        ("weather", {"place": "Seoul"}), ("stocks", {"symbol": "005930.KS", "days": "0"})]
 
 
 def _run(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    data = {"crypto market=KRW-BTC": "upbit_btc"}
+    data = {"crypto market=KRW-BTC days=0": "upbit_btc"}
     from datetime import datetime, timezone
 
     monkeypatch.setattr(bot.grounded, "ConnectorFetcher",

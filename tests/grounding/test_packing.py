@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -43,11 +44,11 @@ def test_needed_facts_are_present_and_within_budget(question: Question) -> None:
 def test_long_series_is_summarised_not_dumped() -> None:
     records = BUILDERS["yahoo_aapl"](QUESTIONS[0].now)
     history = next(r for r in records if isinstance(r, Series))
-    assert len(history.points) == 127
+    assert len(history.points) == 124  # the recording's range=6mo request: days=124
     packed = ContextPacker().pack(records)
     rows = [ln for ln in packed.text.splitlines() if re.match(r"^\d\d-\d\d,", ln)]
     assert 2 <= len(rows) <= 10
-    assert "127 points, summarised" in packed.text
+    assert "124 points, summarised" in packed.text
     assert "close max: 269.70 USD" in packed.text and "close min: 195.27 USD" in packed.text
 
 
@@ -76,7 +77,7 @@ def test_blocks_sharing_subject_source_and_time_share_one_header() -> None:
     text = ContextPacker().pack(BUILDERS["yahoo_aapl"](now), now=now).text
     headers = [ln for ln in text.splitlines() if ln.startswith("## ")]
     assert len(headers) == 1 and headers[0].startswith("## AAPL · Yahoo Finance · ")
-    assert "\nquote:\n" in text and "\nhistory, 127 points, summarised:\n" in text
+    assert "\nquote:\n" in text and "\ndaily, 124 points, summarised:\n" in text
     # The previous close is kept, on the change's line.
     assert "change_pct: 0.26% vs previous_close 269.00 USD" in text
 
@@ -118,3 +119,13 @@ def test_messages_put_data_before_question() -> None:
     assert system["role"] == "system" and "ONLY the data" in system["content"]
     assert user["content"].startswith(turn.packed.text)
     assert user["content"].endswith(f"Question: {QUESTIONS[0].q}")
+
+
+def test_a_text_column_with_one_value_is_stated_once() -> None:
+    now = datetime(2026, 8, 23, 23, 0, tzinfo=timezone.utc)  # 19:00 EDT: the evening hours, all clear
+    text = ContextPacker().pack(BUILDERS["weather_newyork"](now), now=now).text
+    assert "condition: clear sky (all 6 points)" in text
+    assert "time(2026-08-23 EDT),temperature(°C),precipitation_probability(%)\n18:00,23.9,0\n" in text
+    # Lisbon's daily conditions differ: they stay a column.
+    lisbon = ContextPacker().pack(BUILDERS["weather_lisbon"](now), now=now).text
+    assert "01-29,17.3,10.3,16,light drizzle" in lisbon and "(all 7 points)" not in lisbon

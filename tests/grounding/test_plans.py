@@ -49,7 +49,7 @@ def test_multi_intent_yields_one_step_per_source() -> None:
 
 
 def test_english_coin_with_krw_context_uses_upbit() -> None:
-    assert [s.as_cli() for s in plan_question("bitcoin price in KRW").steps] == ["crypto market=KRW-BTC"]
+    assert [s.as_cli() for s in plan_question("bitcoin price in KRW").steps] == ["crypto market=KRW-BTC days=0"]
 
 
 def test_plan_json_round_trip_is_plain_data() -> None:
@@ -57,3 +57,33 @@ def test_plan_json_round_trip_is_plain_data() -> None:
     data = plan.to_json()
     assert data["amount"] == [100.0, "USD"]
     assert data["steps"] == [{"connector": "fx", "params": {"base": "USD", "symbols": "KRW"}, "reason": "exchange rate USD/KRW"}]
+
+
+@pytest.mark.parametrize(("question", "step"), [
+    ("AAPL stock price", "stocks symbol=AAPL days=0"),  # a price: the quote alone
+    ("How has Apple stock trended over the past 6 months?", "stocks symbol=AAPL days=131"),
+    ("지난 3개월 애플 주가 추이", "stocks symbol=AAPL days=65"),
+    ("애플 주가 지난 2주", "stocks symbol=AAPL days=10"),
+    ("Apple stock over the last three months", "stocks symbol=AAPL days=65"),
+    ("애플 주가 추이", "stocks symbol=AAPL days=21"),  # a trend word alone: a month
+    ("AAPL price over the last 2 years", "stocks symbol=AAPL days=250"),  # capped at the connector's bound
+    ("애플 52주 최고가", "stocks symbol=AAPL days=0"),  # 52-week figures are in the quote
+    ("비트코인 지난 일주일 시세", "crypto market=KRW-BTC days=7"),
+    ("bitcoin price over the past 30 days", "crypto coin=bitcoin vs=usd days=30"),
+    ("bitcoin price over the last year", "crypto coin=bitcoin vs=usd days=200"),
+])
+def test_history_length_follows_the_period_asked(question: str, step: str) -> None:
+    assert [s.as_cli() for s in plan_question(question).steps] == [step]
+
+
+def test_history_caps_are_the_connectors_own_bounds() -> None:
+    from bot.planner.rules import CRYPTO_MAX_DAYS, STOCKS_MAX_BARS
+    from connectors.crypto import CryptoParams
+    from connectors.stocks import StocksParams
+
+    def upper(model: type, name: str) -> int:
+        (bound,) = [m.le for m in model.model_fields[name].metadata if hasattr(m, "le")]
+        return int(bound)
+
+    assert STOCKS_MAX_BARS == upper(StocksParams, "days")
+    assert CRYPTO_MAX_DAYS == upper(CryptoParams, "days")

@@ -18,7 +18,10 @@ from tests.grounding.qset import RecordedFetcher
 from tests.support.openai_server import Error, OpenAIServer, Reply, ToolCall
 
 NOW = datetime(2025, 7, 30, 17, 20, tzinfo=timezone.utc)
-DATA = {"crypto market=KRW-BTC": "upbit_btc", "fx base=USD symbols=KRW": "fx_usd_krw"}
+# The model's tool call for a coin carries no days= (the connector's default, 7 candles): the
+# ticker and the recorded candles answer it. The rules ask for the quote alone (days=0).
+DATA = {"crypto market=KRW-BTC": "upbit_btc_history", "crypto market=KRW-BTC days=0": "upbit_btc",
+        "fx base=USD symbols=KRW": "fx_usd_krw"}
 
 
 def client(server: OpenAIServer) -> openai.OpenAI:
