@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from bot import __version__
 from bot.app import App
 from bot.errors import EXIT_INTERRUPTED, BriefbotError
+from bot.logs import command_logging
 
 # One line per command group; the order is the order `briefbot --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -74,7 +75,10 @@ def main(argv: Sequence[str] | None = None, app: App | None = None) -> int:
         parser.print_help(app.stdout)
         return 0
     try:
-        return int(handler(args, app) or 0)
+        # Library loggers (urllib3 prints request URLs, query keys included) write through the
+        # app's redactor like every other line; --debug opens them down to DEBUG.
+        with command_logging(debug=app.debug, stream=app.stderr, scrub=app.scrub):
+            return int(handler(args, app) or 0)
     except BriefbotError as exc:
         if app.debug:
             app.err(traceback.format_exc())
