@@ -1,7 +1,8 @@
 """The ``openai`` backend: the official SDK against OpenAI or any compatible server.
 
 Retries are the SDK's own (``max_retries``): briefbot adds no second loop on top, so a 429
-is tried ``1 + max_retries`` times, with the SDK honouring ``retry-after``.
+is tried ``1 + max_retries`` times, with the SDK honouring ``retry-after``. The one exception
+is ``insufficient_quota``, which no retry can fix: it is tried once (see ``openai_http``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class OpenAIBackend:
     def __init__(self, settings: Settings, *, redactor: Redactor, model: str) -> None:
         from openai import OpenAI
 
+        from bot.llm.openai_http import sdk_http_client
+
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         if key is None and settings.talks_to_openai_itself():
             raise AuthenticationError(
@@ -53,6 +56,7 @@ class OpenAIBackend:
             project=settings.openai_project_id,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
+            http_client=sdk_http_client(),
         )
 
     def describe(self) -> str:

@@ -1,8 +1,8 @@
 """The one place where openai SDK exceptions become briefbot errors.
 
-The SDK has already retried what can be retried (connection errors, timeouts, 408, 409, 429,
-5xx; ``max_retries`` times) before we see an exception, so every message here reports a
-final outcome and says what the user can do.
+The SDK has already retried what can be retried (connection errors, timeouts, 408, 409, 429
+except ``insufficient_quota``, 5xx; ``max_retries`` times) before we see an exception, so
+every message here reports a final outcome and says what the user can do.
 """
 
 from __future__ import annotations
@@ -13,13 +13,23 @@ from bot import errors
 from bot.redact import Redactor
 
 
-def _body_error(exc: Any) -> dict[str, Any]:
-    body = getattr(exc, "body", None)
+def error_object(body: Any) -> dict[str, Any]:
+    """The ``{"message", "type", "param", "code"}`` object of an OpenAI error body, or ``{}``."""
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict):
             return inner
     return {}
+
+
+def is_quota_exhausted(error: dict[str, Any]) -> bool:
+    """429 ``insufficient_quota``: no credit left, so retrying cannot help. OpenAI sets both
+    ``code`` and ``type`` to it; either alone is unambiguous."""
+    return "insufficient_quota" in (error.get("code"), error.get("type"))
+
+
+def _body_error(exc: Any) -> dict[str, Any]:
+    return error_object(getattr(exc, "body", None))
 
 
 def _retry_after(exc: Any) -> str | None:
@@ -71,7 +81,7 @@ def translate(
             hint="check OPENAI_API_KEY (`briefbot config show` says where it comes from); create a new key if it was revoked",
         )
     if isinstance(exc, openai.RateLimitError):
-        if code == "insufficient_quota" or kind == "insufficient_quota":
+        if is_quota_exhausted(detail):
             return errors.QuotaExceededError(
                 "your OpenAI quota is used up (429 insufficient_quota); retrying will not help",
                 hint="check billing and usage limits at platform.openai.com, or use the embedded model (unset OPENAI_API_KEY)",

@@ -157,6 +157,16 @@ def test_each_api_failure_ends_in_one_clear_line_and_its_exit_code(
     assert [(m["role"], m["status"]) for m in conversation["messages"]] == [("user", "complete"), ("assistant", "error")]  # type: ignore[union-attr]
 
 
+def test_exhausted_quota_is_asked_once_despite_retries_and_exits_12(
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    openai_server.default = Error.insufficient_quota()
+    done = run_cli(openai_env(tmp_path, openai_server), "ask", "--max-retries", "3", "hello")
+    assert done.returncode == 12, done.stderr
+    assert "quota is used up" in done.stderr and KEY not in done.stderr
+    assert len(openai_server.completion_requests) == 1
+
+
 def test_debug_shows_the_traceback_but_still_masks_the_key(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
     openai_server.default = Error.invalid_api_key()
     done = run_cli(openai_env(tmp_path, openai_server), "--debug", "ask", "hello")

@@ -99,11 +99,39 @@ def test_429_that_persists_ends_as_rate_limit_after_the_sdk_retries(openai_serve
     assert len(openai_server.completion_requests) == 3  # 1 + max_retries, no second retry loop
 
 
-def test_insufficient_quota_is_not_a_rate_limit(openai_server: OpenAIServer) -> None:
+def test_insufficient_quota_is_not_a_rate_limit_and_is_sent_once(openai_server: OpenAIServer) -> None:
+    # The SDK would retry this 429 like any other; with retries allowed, only one request goes out.
     openai_server.default = Error.insufficient_quota()
     with pytest.raises(errors.QuotaExceededError) as info:
-        complete_reply(backend_for(openai_server, max_retries=0), MESSAGES, max_tokens=5, temperature=None)
+        complete_reply(backend_for(openai_server, max_retries=2), MESSAGES, max_tokens=5, temperature=None)
     assert info.value.exit_code == 12 and "retrying will not help" in str(info.value)
+    assert len(openai_server.completion_requests) == 1
+
+
+def test_insufficient_quota_on_a_stream_is_sent_once(openai_server: OpenAIServer) -> None:
+    openai_server.default = Error.insufficient_quota()
+    with pytest.raises(errors.QuotaExceededError) as info:  # refused before any chunk: raised, not kept
+        collect(backend_for(openai_server, max_retries=3))
+    assert info.value.exit_code == 12
+    assert len(openai_server.completion_requests) == 1
+    assert openai_server.completion_requests[0].body["stream"] is True
+
+
+def test_quota_after_a_rate_limit_stops_the_retries_there(openai_server: OpenAIServer) -> None:
+    # Each response is judged on its own: the rate limit is retried, the quota answer ends it.
+    openai_server.script(Error.rate_limit(retry_after_ms=10), Error.insufficient_quota(), Reply(text="never"))
+    with pytest.raises(errors.QuotaExceededError):
+        complete_reply(backend_for(openai_server, max_retries=3), MESSAGES, max_tokens=5, temperature=None)
+    assert len(openai_server.completion_requests) == 2
+
+
+@pytest.mark.parametrize("max_retries", [1, 3])
+def test_rate_limit_429_is_still_tried_one_plus_max_retries_times(openai_server: OpenAIServer, max_retries: int) -> None:
+    openai_server.default = Error.rate_limit(retry_after_ms=10)
+    with pytest.raises(errors.RateLimitError) as info:
+        complete_reply(backend_for(openai_server, max_retries=max_retries), MESSAGES, max_tokens=5, temperature=None)
+    assert info.value.exit_code == 13
+    assert len(openai_server.completion_requests) == 1 + max_retries
 
 
 def test_500_then_success_and_persistent_500(openai_server: OpenAIServer) -> None:
