@@ -22,11 +22,8 @@ AV_KEY = "AVDEBUGCANARY0123456789"  # a configured key: the known-value net catc
 
 
 def alphavantage_replies() -> list[Reply]:
-    # provider=alphavantage asks GLOBAL_QUOTE, then TIME_SERIES_DAILY: the recordings in order.
-    return [
-        Reply.json(fixture("alphavantage/global_quote_msft_2018-10-05.json")),
-        Reply.json(fixture("alphavantage/time_series_daily_nvda_2025-02-28_trimmed3days.json")),
-    ]
+    # provider=alphavantage days=0 asks GLOBAL_QUOTE only: the recorded MSFT quote.
+    return [Reply.json(fixture("alphavantage/global_quote_msft_2018-10-05.json"))]
 
 
 @pytest.fixture
@@ -69,7 +66,7 @@ def test_debug_fetch_shows_request_lines_but_never_the_query_key(
         ALPHAVANTAGE_API_KEY=AV_KEY,
         BRIEFBOT_HTTP_REWRITE=f"https://www.alphavantage.co={upstream.url}/av",
     )
-    debug = run_cli(env, "--debug", "fetch", "stocks", "symbol=MSFT", "provider=alphavantage")
+    debug = run_cli(env, "--debug", "fetch", "stocks", "symbol=MSFT", "provider=alphavantage", "days=0")
     assert debug.returncode == 0, debug.stderr
     assert upstream.requests and AV_KEY in upstream.requests[0]  # the key really went in the query
     assert "urllib3.connectionpool" in debug.stderr and '"GET /av/query?' in debug.stderr
@@ -77,7 +74,7 @@ def test_debug_fetch_shows_request_lines_but_never_the_query_key(
     assert AV_KEY[:12] not in debug.stderr + debug.stdout
 
     upstream.route("/av/query", alphavantage_replies())
-    quiet = run_cli(env, "fetch", "stocks", "symbol=MSFT", "provider=alphavantage", "--no-cache")
+    quiet = run_cli(env, "fetch", "stocks", "symbol=MSFT", "provider=alphavantage", "days=0", "--no-cache")
     assert quiet.returncode == 0, quiet.stderr
     assert "urllib3" not in quiet.stderr  # without --debug only warnings are logged
     assert AV_KEY not in quiet.stderr + quiet.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
@@ -23,6 +24,12 @@ SAMSUNG_META = fixture("yahoo/chart_meta_005930.KS_2023-09-01_extract.json")
 YAHOO_404 = fixture("yahoo/error_404_not_found.json")
 MSFT_QUOTE = fixture("alphavantage/global_quote_msft_2018-10-05.json")
 NVDA_DAILY = fixture("alphavantage/time_series_daily_nvda_2025-02-28_trimmed3days.json")
+# No Global Quote for NVDA is recorded: this one is derived from the recorded NVDA daily series
+# (2025-02-28's bar, previous close = 2025-02-27's close) in the recorded MSFT quote's shape.
+NVDA_QUOTE = {"Global Quote": {
+    "01. symbol": "NVDA", "02. open": "118.0200", "03. high": "125.0900", "04. low": "116.4000", "05. price": "124.9200",
+    "06. volume": "389091145", "07. latest trading day": "2025-02-28", "08. previous close": "120.1500",
+    "09. change": "4.7700", "10. change percent": "3.9700%"}}
 
 
 def _av(name: str) -> Recorded:
@@ -147,19 +154,53 @@ def test_auto_falls_back_to_alpha_vantage_when_yahoo_refuses(tmp_path: Path) -> 
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, YAHOO + "MSFT", status=403, body="Forbidden")
         rsps.add(responses.GET, AV, json=MSFT_QUOTE)
-        rsps.add(responses.GET, AV, json=NVDA_DAILY)
-        result = make_runtime(tmp_path, clock=clock, settings={"alphavantage_api_key": AV_KEY}).fetch(
-            "stocks", {"symbol": "MSFT", "days": "2"})
+        rsps.add(responses.GET, AV, json=NVDA_QUOTE)
+        runtime = make_runtime(tmp_path, clock=clock, settings={"alphavantage_api_key": AV_KEY})
+        (quote,) = runtime.fetch("stocks", {"symbol": "MSFT", "days": "0"}).records
+        runtime.fetch("stocks", {"symbol": "NVDA", "days": "0", "provider": "alphavantage"})  # a second call waits its turn
         urls = [c.request.url for c in rsps.calls]
-    quote, daily = result.records
     assert quote.provider == "Alpha Vantage" and quote.price == 112.13 and quote.change_pct == -0.5852
     assert quote.as_of.isoformat() == "2018-10-05T16:00:00-04:00"
     assert "Yahoo failed" in (quote.note or "") and "data from Alpha Vantage" in (quote.note or "")
-    assert [p.time.date().isoformat() for p in daily.points] == ["2025-02-27", "2025-02-28"]
-    assert "function=GLOBAL_QUOTE" in urls[1] and "function=TIME_SERIES_DAILY" in urls[2]
+    assert "function=GLOBAL_QUOTE" in urls[1] and "symbol=MSFT" in urls[1]
     assert "apikey=" + AV_KEY in urls[1]  # sent to the source ...
     assert AV_KEY not in quote.source_url and "apikey=[REDACTED]" in quote.source_url
     assert clock.sleeps and clock.sleeps[-1] == pytest.approx(1.0)  # Alpha Vantage: 1 request per second
+
+
+def test_alpha_vantage_daily_bars(tmp_path: Path) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, AV, json=NVDA_QUOTE)
+        rsps.add(responses.GET, AV, json=NVDA_DAILY)
+        quote, daily = make_runtime(tmp_path, settings={"alphavantage_api_key": AV_KEY}).fetch(
+            "stocks", {"symbol": "NVDA", "days": "2", "provider": "alphavantage"}).records
+        urls = [c.request.url for c in rsps.calls]
+    assert "function=TIME_SERIES_DAILY" in urls[1] and "symbol=NVDA" in urls[1]
+    assert quote.price == 124.92 and quote.previous_close == 120.15
+    assert [p.time.date().isoformat() for p in daily.points] == ["2025-02-27", "2025-02-28"]
+    assert [p.values["close"] for p in daily.points] == [120.15, 124.92]
+
+
+@pytest.mark.parametrize(("served", "field"), [
+    ([MSFT_QUOTE, NVDA_DAILY], "Meta Data.2. Symbol"),  # the daily series of another symbol
+    ([NVDA_QUOTE], "Global Quote.01. symbol"),
+])
+def test_alpha_vantage_answer_for_another_symbol_is_refused(tmp_path: Path, served: list[Any], field: str) -> None:
+    with responses.RequestsMock() as rsps:
+        for body in served:
+            rsps.add(responses.GET, AV, json=body)
+        with pytest.raises(SchemaDriftError) as info:
+            make_runtime(tmp_path, settings={"alphavantage_api_key": AV_KEY}).fetch(
+                "stocks", {"symbol": "MSFT", "days": "2", "provider": "alphavantage"})
+    assert "asked for MSFT, received NVDA" in str(info.value) and field in str(info.value)
+
+
+def test_yahoo_chart_for_another_symbol_is_refused(tmp_path: Path) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, YAHOO + "MSFT", json=AAPL)
+        with pytest.raises(SchemaDriftError) as info:
+            make_runtime(tmp_path).fetch("stocks", {"symbol": "MSFT"})
+    assert "asked for MSFT, received AAPL" in str(info.value)
 
 
 def test_unknown_symbol_does_not_fall_back(tmp_path: Path) -> None:
