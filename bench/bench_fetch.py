@@ -34,7 +34,7 @@ LATENCY = 0.25  # seconds per request at the replay server
 ROUNDS = 3
 QUESTION = [
     ("weather", {"place": "Enschede", "days": "1"}),  # geocoding + forecast: two requests
-    ("fx", {"base": "USD", "symbols": "KRW"}),
+    ("fx", {"base": "EUR", "symbols": "KRW"}),  # the recorded answer is the EUR table
     ("crypto", {"market": "KRW-BTC", "days": "2"}),  # ticker + candles: two requests
 ]
 
