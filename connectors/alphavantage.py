@@ -24,7 +24,7 @@ from connectors.errors import AccessRefused, NotFound, RateLimited, SchemaDriftE
 from connectors.http import HttpResponse
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
-from connectors.shape import mismatch, require_dict, require_number, require_str
+from connectors.shape import require_dict, require_echo, require_number, require_str
 
 if TYPE_CHECKING:
     from connectors.stocks import StocksConnector, StocksParams
@@ -71,12 +71,6 @@ def _get(connector: StocksConnector, query: dict[str, str | int | float], symbol
     return response, check_body(response.json(), response, symbol)
 
 
-def _same_symbol(requested: str, received: str, path: tuple[str, ...]) -> None:
-    """Refuse another symbol's figures (a cache or proxy in between) rather than label them."""
-    if received.upper() != requested.upper():
-        raise mismatch(SOURCE, path, requested=requested, received=received)
-
-
 def _trading_day_close(day: str, symbol: str, *, field: str) -> datetime:
     try:
         parsed = date.fromisoformat(day)
@@ -102,7 +96,6 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
     def num(name: str) -> float | None:
         return require_number(body, "Global Quote", name, source=SOURCE, nullable=True)
 
-    _same_symbol(symbol, require_str(body, "Global Quote", "01. symbol", source=SOURCE), ("Global Quote", "01. symbol"))
     day = require_str(body, "Global Quote", "07. latest trading day", source=SOURCE)
     pct_text = quote.get("10. change percent")
     change_pct = None
@@ -121,7 +114,8 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
             as_of=_trading_day_close(day, symbol, field="Global Quote.07. latest trading day"),
             units={"change_pct": "%", "volume": "shares"},
             provider=SOURCE,
-            symbol=require_str(body, "Global Quote", "01. symbol", source=SOURCE),
+            # Another symbol's figures (a cache or proxy in between) are refused, not relabelled.
+            symbol=require_echo(body, "Global Quote", "01. symbol", requested=symbol, source=SOURCE),
             price=require_number(body, "Global Quote", "05. price", source=SOURCE) or 0.0,
             previous_close=num("08. previous close"),
             change=num("09. change"),
@@ -134,7 +128,7 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
     ]
     if params.days:
         series_response, series = _get(connector, {"function": "TIME_SERIES_DAILY", "symbol": symbol}, symbol)
-        _same_symbol(symbol, require_str(series, "Meta Data", "2. Symbol", source=SOURCE), ("Meta Data", "2. Symbol"))
+        require_echo(series, "Meta Data", "2. Symbol", requested=symbol, source=SOURCE)
         bars = require_dict(series, "Time Series (Daily)", source=SOURCE)
         points = []
         for day_key in sorted(bars)[-params.days:]:

@@ -19,7 +19,7 @@ from connectors.base import Connector, ConnectorParams
 from connectors.errors import NotFound
 from connectors.http import HttpResponse
 from connectors.records import Observation, Record, Series, SeriesPoint
-from connectors.shape import mismatch, require_dict, require_number, require_str
+from connectors.shape import mismatch, require_dict, require_echo, require_number, require_str
 
 SOURCE = "Frankfurter (ECB reference rates)"
 ECB_ZONE = ZoneInfo("Europe/Berlin")
@@ -162,10 +162,7 @@ class FxConnector(Connector[FxParams]):
     # did not ask about, quietly answering "USD in KRW" with "EUR in KRW".
 
     def _answered_base(self, payload: dict[str, Any], params: FxParams) -> str:
-        base = require_str(payload, "base", source=SOURCE)
-        if base != params.base:
-            raise mismatch(SOURCE, ("base",), requested=f"base={params.base}", received=f"base={base}")
-        return base
+        return require_echo(payload, "base", requested=params.base, source=SOURCE, name="base")
 
     def _require_symbols(self, quotes: set[str], params: FxParams) -> None:
         if not params.symbols:

@@ -85,6 +85,17 @@ def mismatch(source: str, path: Path, *, requested: str, received: str, hint: st
     )
 
 
+def require_echo(payload: Any, *path: str | int, requested: str, source: str, name: str = "") -> str:
+    """The field where a source echoes what was asked (a base currency, a ticker), refused with
+    :func:`mismatch` when it names something else (compared case-insensitively). ``name``
+    prefixes both sides of the message ("base=USD")."""
+    received = require_str(payload, *path, source=source)
+    if received.upper() != requested.upper():
+        label = f"{name}=" if name else ""
+        raise mismatch(source, path, requested=label + requested, received=label + received)
+    return received
+
+
 def require_str(payload: Any, *path: str | int, source: str) -> str:
     value = require(payload, *path, source=source)
     if not isinstance(value, str):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connectors.errors import AccessRefused, NotFound, SchemaDriftError
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
-from connectors.shape import mismatch, require_dict, require_list, require_number, require_str
+from connectors.shape import require_dict, require_echo, require_list, require_number, require_str
 
 if TYPE_CHECKING:
     from connectors.stocks import StocksConnector, StocksParams
@@ -67,10 +67,8 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
     response.raise_for_status()
     meta = require_dict(body, "chart", "result", 0, "meta", source=SOURCE)
     tz = _zone(meta)
-    symbol = require_str(body, "chart", "result", 0, "meta", "symbol", source=SOURCE)
-    if symbol.upper() != params.symbol.upper():
-        # Another symbol's chart (a cache or proxy in between) would be shown as this one's.
-        raise mismatch(SOURCE, ("chart", "result", 0, "meta", "symbol"), requested=params.symbol, received=symbol)
+    # Another symbol's chart (a cache or proxy in between) would be shown as this one's.
+    symbol = require_echo(body, "chart", "result", 0, "meta", "symbol", requested=params.symbol, source=SOURCE)
     price = require_number(body, "chart", "result", 0, "meta", "regularMarketPrice", source=SOURCE) or 0.0
     market_time = require_number(body, "chart", "result", 0, "meta", "regularMarketTime", source=SOURCE) or 0.0
     as_of = datetime.fromtimestamp(market_time, tz)
