@@ -543,19 +543,18 @@ class ContextPacker:
                 base_text[b] = self._value_text(rec, f.field, stated[b].value)  # in the changed field's unit
         # The source's own change figures are on the change line already.
         hidden = set(base_text) | ({"change", "change_pct"} if changes else set())
-        # What a change is measured over ("over the last 24 hours") belongs on the change line.
-        basis = values.get("change_basis")
-        if isinstance(basis, str) and any(n.startswith("change") for n in names if n != "change_basis"):
-            hidden.add("change_basis")
         lines = [f"{clean_text(n, 40)}: {self._value_text(rec, n, values[n])}" for n in names if n not in hidden]
         for line in self._fact_lines([f for f in rec_facts if f.name != "value"], rec, zone):
             for b, text in base_text.items():
                 if line.endswith(f" vs {b}"):
                     line += f" {text}"
             lines.append(line)
-        if "change_basis" in hidden:
-            i = next(i for i, ln in enumerate(lines) if ln.startswith("change"))
-            lines[i] += f", {clean_text(str(basis))}"
+        # What a change is measured over ("over the last 24 hours") belongs on the change line.
+        basis = values.get("change_basis")
+        at = next((i for i, ln in enumerate(lines) if ln.startswith(("change:", "change_pct:"))), None)
+        if isinstance(basis, str) and at is not None:
+            lines[at] += f", {clean_text(basis)}"
+            lines = [ln for ln in lines if not ln.startswith("change_basis:")]
         return "\n".join(lines)
 
     def _series_body(self, rec: Series, rec_facts: list[Fact], zone: tzinfo, level: dict[str, Any]) -> str:
@@ -587,10 +586,10 @@ class ContextPacker:
             if rows:
                 lines.append("anchors:")
         # A text column with one value at every point ("clear sky" all evening) is said once.
-        constant = [c for c in cols if n > 2 and _constant_text(rec, c) is not None]
+        constant = {c: same for c in cols if n > 2 and (same := _constant_text(rec, c)) is not None}
         if constant and rows:
             cols = [c for c in cols if c not in constant]
-            lines.extend(f"{clean_text(c, 40)}: {clean_text(str(_constant_text(rec, c)), 40)} (all {n} points)" for c in constant)
+            lines.extend(f"{clean_text(c, 40)}: {clean_text(same, 40)} (all {n} points)" for c, same in constant.items())
         if rows:
             tname, tvals = _time_column([rec.points[i].time for i in rows], zone)
             header = [tname] + [_col_header(c, rec.units.get(c, "")) for c in cols]

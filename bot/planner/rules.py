@@ -333,8 +333,8 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
         for place in found.places:
             steps.append(PlanStep("air", {"place": place.name}, f"air-quality words: {place.name}"))
 
-    # History only when the question is about a period or a trend.
-    finance_horizon = _horizon_days(text, lowered) if ("trend" in topics or _period_days(text, lowered)) else None
+    # History only when the question names a period or a trend (else the quote alone).
+    finance_horizon = _horizon_days(text, lowered)
 
     # --- stocks --------------------------------------------------------------------------
     for company in found.companies:
