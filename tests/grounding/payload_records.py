@@ -152,6 +152,52 @@ def yahoo_ranges(name: str) -> Callable[[], Served]:
     return lambda: [(YAHOO, answer)]
 
 
+def upbit_markets(name: str) -> Callable[[], Served]:
+    """Upbit's ticker answer to ``?markets=A,B``: the recorded entries for those markets only,
+    in the order asked, as Upbit filters server-side (the recording holds KRW-BTC and KRW-ETH)."""
+
+    def answer(query: dict[str, str]) -> Any:
+        by_market = {entry["market"]: entry for entry in load(name)}
+        return [by_market[m] for m in query["markets"].split(",") if m in by_market]
+
+    return lambda: [("/v1/ticker", answer)]
+
+
+def coingecko_ids(name: str) -> Callable[[], Served]:
+    """CoinGecko's ``/simple/price?ids=...`` answer: the recorded coins asked for only, as the
+    API answers (the recording holds bitcoin and ethereum)."""
+
+    def answer(query: dict[str, str]) -> Any:
+        body = load(name)
+        return {coin: body[coin] for coin in query["ids"].split(",") if coin in body}
+
+    return lambda: [("/api/v3/simple/price", answer)]
+
+
+def open_meteo_asked(path: str, name: str) -> Callable[[], Served]:
+    """Open-Meteo's answer to a forecast or air-quality request: the recording with only the
+    ``current``/``hourly``/``daily`` variables the request names (and their units), and at most
+    ``forecast_days`` days, as the API answers. Variables the recording lacks stay absent."""
+
+    def answer(query: dict[str, str]) -> Any:
+        body = load(name)
+        days = int(query.get("forecast_days", 0)) or None
+        for section, per_day in (("current", None), ("hourly", 24), ("daily", 1)):
+            asked = set(query.get(section, "").split(",")) - {""}
+            if not asked:
+                body.pop(section, None)
+                body.pop(section + "_units", None)
+                continue
+            for key in (section, section + "_units"):
+                if key in body:
+                    body[key] = {k: v for k, v in body[key].items() if k in asked or k in ("time", "interval")}
+            if per_day and days and section in body:
+                body[section] = {k: v[: per_day * days] for k, v in body[section].items()}
+        return body
+
+    return lambda: [(path, answer)]
+
+
 def geocoding_answer(name: str, latitude: float, longitude: float, country_code: str, country: str,
                      admin1: str, timezone_name: str, geonames_id: int) -> Callable[[], Served]:
     """Open-Meteo's geocoding answer for a city no recording covers, in the recorded
@@ -179,16 +225,18 @@ YAHOO = r"/v8/finance/chart/[^/?]+"
 NEW_YORK = geocoding_answer("New York", 40.71427, -74.00597, "US", "United States", "New York", "America/New_York", 5128581)
 LISBON = geocoding_answer("Lisbon", 38.71667, -9.13333, "PT", "Portugal", "Lisbon", "Europe/Lisbon", 2267057)
 
-UPBIT_BTC_HISTORY = _both(_file("/v1/ticker", "ticker_krw_btc_eth.json"),
+UPBIT_TICKER = upbit_markets("ticker_krw_btc_eth.json")
+COINGECKO_PRICE = coingecko_ids("simple_price_btc_eth_include_all.json")
+UPBIT_BTC_HISTORY = _both(UPBIT_TICKER,
                           _file("/v1/candles/days", "candles_days_krw_btc_count2.json"))
 
 BUILDERS: dict[str, Recording] = {
-    "weather_newyork": Recording("weather", _both(NEW_YORK, _file("/v1/forecast", "forecast_current_hourly_newyork.json")),
+    "weather_newyork": Recording("weather", _both(NEW_YORK, open_meteo_asked("/v1/forecast", "forecast_current_hourly_newyork.json")),
                                  {"place": "New York"}),
-    "weather_lisbon": Recording("weather", _both(LISBON, _file("/v1/forecast", "forecast_current_daily_unixtime_lisbon.json")),
+    "weather_lisbon": Recording("weather", _both(LISBON, open_meteo_asked("/v1/forecast", "forecast_current_daily_unixtime_lisbon.json")),
                                 {"place": "Lisbon", "days": 7}),
     "air_enschede": Recording("air", _both(_file("/v1/search", "geocoding_enschede.json"),
-                                           _file("/v1/air-quality", "air_quality_current_hourly_trimmed.json")),
+                                           open_meteo_asked("/v1/air-quality", "air_quality_current_hourly_trimmed.json")),
                               {"place": "Enschede", "hours": 0}),
     "fx_usd_krw": Recording("fx", frankfurter_rebased("USD", ["KRW"]), {"base": "USD", "symbols": "KRW"}),
     "fx_eur_krw": Recording("fx", frankfurter_rebased("EUR", ["KRW"]), {"base": "EUR", "symbols": "KRW"}),
@@ -200,18 +248,18 @@ BUILDERS: dict[str, Recording] = {
     "fx_usd_jpy": Recording("fx", frankfurter_rebased("USD", ["JPY"]), {"base": "USD", "symbols": "JPY"}),
     "fx_usd_eur": Recording("fx", _file("/v1/latest", "v1_latest_base_usd_symbols_eur_captured_2026-07-30.json"),
                             {"base": "USD", "symbols": "EUR"}),
-    "upbit_btc": Recording("crypto", _file("/v1/ticker", "ticker_krw_btc_eth.json"), {"market": "KRW-BTC", "days": 0}),
-    "upbit_eth": Recording("crypto", _file("/v1/ticker", "ticker_krw_btc_eth.json"), {"market": "KRW-ETH", "days": 0}),
+    "upbit_btc": Recording("crypto", UPBIT_TICKER, {"market": "KRW-BTC", "days": 0}),
+    "upbit_eth": Recording("crypto", UPBIT_TICKER, {"market": "KRW-ETH", "days": 0}),
     # The candle recording holds two days (count=2): it answers any count with those two.
     "upbit_btc_history": Recording("crypto", UPBIT_BTC_HISTORY, {"market": "KRW-BTC", "days": 2}),
     "upbit_btc_candles": Recording("crypto", UPBIT_BTC_HISTORY, {"market": "KRW-BTC", "days": 2},
                                    keep=lambda r: r.kind == "crypto.daily"),
-    "coingecko_btc": Recording("crypto", _file("/api/v3/simple/price", "simple_price_btc_eth_include_all.json"),
+    "coingecko_btc": Recording("crypto", COINGECKO_PRICE,
                                {"coin": "bitcoin", "vs": "usd", "days": 0}),
-    "coingecko_eth": Recording("crypto", _file("/api/v3/simple/price", "simple_price_btc_eth_include_all.json"),
+    "coingecko_eth": Recording("crypto", COINGECKO_PRICE,
                                {"coin": "ethereum", "vs": "usd", "days": 0}),
     "coingecko_btc_chart": Recording(
-        "crypto", _both(_file("/api/v3/simple/price", "simple_price_btc_eth_include_all.json"),
+        "crypto", _both(COINGECKO_PRICE,
                         _file("/api/v3/coins/bitcoin/market_chart", "market_chart_bitcoin_usd_days1_trimmed_pycoingecko.json")),
         {"coin": "bitcoin", "vs": "usd", "days": 1}, keep=lambda r: r.kind == "crypto.daily",
     ),
