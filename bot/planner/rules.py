@@ -278,6 +278,10 @@ def _history_bars(connector: str, horizon: int | None) -> str:
     return str(min(horizon, CRYPTO_MAX_DAYS))
 
 
+# From this many forecast days on, a weather step asks no hourly forecast.
+WEEK_SCALE_DAYS = 4
+
+
 def _forecast_days(text: str, lowered: str) -> int | None:
     if _any(text, lowered, ("day after tomorrow", "모레")):
         return 3
@@ -323,6 +327,10 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
             params = {"place": place.name}
             if days:
                 params["days"] = str(days)
+            if days and days >= WEEK_SCALE_DAYS:
+                # A question about the coming days is answered by daily figures; the next 24
+                # hourly points would only cost tokens on the wire and in the context.
+                params["hours"] = "0"
             why = "weather words" if wants_weather else "a place named without a topic"
             steps.append(PlanStep("weather", params, f"{why}: {place.name}"))
         if place_only:

@@ -234,7 +234,7 @@ BUILDERS: dict[str, Recording] = {
     "weather_newyork": Recording("weather", _both(NEW_YORK, open_meteo_asked("/v1/forecast", "forecast_current_hourly_newyork.json")),
                                  {"place": "New York"}),
     "weather_lisbon": Recording("weather", _both(LISBON, open_meteo_asked("/v1/forecast", "forecast_current_daily_unixtime_lisbon.json")),
-                                {"place": "Lisbon", "days": 7}),
+                                {"place": "Lisbon", "days": 7, "hours": 0}),
     "air_enschede": Recording("air", _both(_file("/v1/search", "geocoding_enschede.json"),
                                            open_meteo_asked("/v1/air-quality", "air_quality_current_hourly_trimmed.json")),
                               {"place": "Enschede", "hours": 0}),

@@ -87,3 +87,14 @@ def test_history_caps_are_the_connectors_own_bounds() -> None:
 
     assert STOCKS_MAX_BARS == upper(StocksParams, "days")
     assert CRYPTO_MAX_DAYS == upper(CryptoParams, "days")
+
+
+@pytest.mark.parametrize(("question", "step"), [
+    ("Weather in Seoul", "weather place=Seoul"),  # now and the next 24 hours
+    ("서울 내일 비 와?", "weather place=Seoul days=2"),  # tomorrow: the hourly points stay
+    ("서울 모레 날씨", "weather place=Seoul days=3"),
+    ("Seoul weather this week", "weather place=Seoul days=7 hours=0"),  # days answer it: no hourly
+    ("서울 5일간 날씨", "weather place=Seoul days=5 hours=0"),
+])
+def test_a_week_scale_forecast_asks_daily_figures_only(question: str, step: str) -> None:
+    assert [s.as_cli() for s in plan_question(question).steps] == [step]
