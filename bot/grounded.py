@@ -107,13 +107,17 @@ def prepare_grounded_turn(
     planner: Planner | None = None,
     now: datetime | None = None,
     tool_client: Any | None = None,
+    tool_account: Any | None = None,
+    max_tokens_field: str = "max_tokens",
     cache_dir: Path | None = None,
 ) -> GroundedTurn:
     """Plan, fetch and pack one question; no LLM call unless ``tool_client`` is given.
 
     With ``tool_client`` (an ``openai.OpenAI``) and a plan the rules are not confident about,
     the model plans through tool calls (see :mod:`bot.planner.tools`); its fetched records are
-    used as they are. The embedded backend never passes a client: rules only.
+    used as they are, and ``tool_account`` (a :class:`bot.chat.costs.PlanningCalls`) checks the
+    budgets before each of those calls and records their usage. The embedded backend never
+    passes a client: rules only.
     """
     now = now or datetime.now(timezone.utc)
     plan = planner(question) if planner else plan_question(question, now=now)
@@ -121,7 +125,8 @@ def prepare_grounded_turn(
     if tool_client is not None and not plan.confident:
         from bot.planner.tools import plan_with_tools
 
-        outcome = plan_with_tools(tool_client, question, plan=plan, model=settings.resolved_model(), fetcher=fetch)
+        outcome = plan_with_tools(tool_client, question, plan=plan, model=settings.resolved_model(), fetcher=fetch,
+                                  account=tool_account, max_tokens_field=max_tokens_field)
         plan, records, failures = outcome.plan, outcome.records, outcome.failures
     else:
         records, failures = fetch(plan.steps)

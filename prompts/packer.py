@@ -55,6 +55,9 @@ class SourceFailure:
         args = " ".join(f"{k}={v}" for k, v in self.params.items())
         return f"{self.connector} {args}".strip()
 
+    def to_json(self) -> dict[str, Any]:
+        return {"connector": self.connector, "params": dict(self.params), "error": self.error, "message": self.message}
+
 
 @dataclass(frozen=True)
 class SourceRef:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.llm.backend import ChatBackend
@@ -44,3 +45,47 @@ class CostGuard:
         if not self.enabled:
             return
         check_budget(estimate_usd, self.settings, self.spent_today(), model=self.backend.model)
+
+
+class PlanningCalls:
+    """The tool planner's model calls, held to the same rules as an answer: each is estimated
+    and checked against the budgets before it is sent (prompt + tool schemas + the reply
+    bound), and written to the usage ledger (kind "plan") after. Totals are kept for /cost."""
+
+    def __init__(self, guard: CostGuard) -> None:
+        self.guard = guard
+        self.calls = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.cost_usd: float | None = 0.0
+        self.estimated = False
+        self._sent: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+
+    def _count_prompt(self) -> int:
+        messages, tools = self._sent
+        backend = self.guard.backend
+        # Tool schemas are sent as JSON beside the messages; counted as such (an upper estimate).
+        return backend.count_prompt_tokens(messages) + backend.count_text_tokens(json.dumps(tools, ensure_ascii=False))
+
+    def before_call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], max_tokens: int) -> None:
+        self._sent = (list(messages), tools)
+        if self.guard.enabled:
+            self.guard.check(self.guard.estimate(self._count_prompt(), max_tokens))
+
+    def after_call(self, usage: tuple[int, int] | None, reply_text: str) -> None:
+        from bot.store import TurnUsage
+
+        if usage is None:  # a server that reports no usage: count what was sent and received
+            prompt, completion, estimated = self._count_prompt(), self.guard.backend.count_text_tokens(reply_text), True
+        else:
+            (prompt, completion), estimated = usage, False
+        cost = self.guard.estimate(prompt, completion)
+        self.guard.store.record_usage(
+            backend=self.guard.backend.name, model=self.guard.backend.model, kind="plan",
+            usage=TurnUsage(prompt_tokens=prompt, completion_tokens=completion, estimated=estimated, cost_usd=cost),
+        )
+        self.calls += 1
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.estimated |= estimated
+        self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat.costs import CostGuard, PlanningCalls
     from bot.grounded import GroundedTurn
     from bot.llm.backend import ChatBackend
 
@@ -24,12 +25,15 @@ class GroundedAnswerNotes:
 
 
 class TurnGrounder:
-    def __init__(self, app: App, backend: ChatBackend) -> None:
+    def __init__(self, app: App, backend: ChatBackend, guard: CostGuard | None = None) -> None:
         self.app = app
         self.backend = backend
+        self.guard = guard
+        self.planning: PlanningCalls | None = None  # the last turn's tool-planning calls, if any
 
     def prepare(self, question: str) -> GroundedTurn | None:
         """The packed data for ``question``, or None when it asks for no data."""
+        from bot.chat.costs import PlanningCalls
         from bot.grounded import prepare_grounded_turn
         from bot.planner.rules import plan_question
 
@@ -39,11 +43,14 @@ class TurnGrounder:
         tool_client = getattr(self.backend, "client", None) if self.backend.supports_tools else None
         if not plan.steps and (plan.confident or tool_client is None):
             return None
+        self.planning = PlanningCalls(self.guard) if self.guard is not None and tool_client is not None else None
         turn = prepare_grounded_turn(
             question,
             settings=self.app.settings,
             planner=lambda _q: plan,
             tool_client=tool_client,
+            tool_account=self.planning,
+            max_tokens_field=getattr(self.backend, "max_tokens_field", "max_tokens"),
             cache_dir=self.app.paths.http_cache_dir,
         )
         if not turn.records and not turn.failures:
@@ -71,3 +78,17 @@ def unverified_warning(numbers: list[str], lang: str) -> str:
     if lang == "ko":
         return f"[확인 필요] 답변의 다음 숫자는 가져온 데이터에 없습니다: {shown}"
     return f"[check] these numbers in the answer are not in the fetched data: {shown}"
+
+
+def no_data_answer(turn: GroundedTurn) -> str | None:
+    """The program's own answer when every source the question needs failed, else None.
+
+    With no data there is nothing to ground an answer on: a model could only restate the
+    failure or, worse, guess (the embedded base model does). So no model is called; the
+    sources block that follows gives each failure's reason."""
+    if turn.records or not turn.failures:
+        return None
+    asked = ", ".join(f.describe() for f in turn.failures)
+    if turn.lang == "ko":
+        return f"이 질문에 필요한 데이터를 가져오지 못해 답할 수 없습니다 ({asked}). 추측해서 답하지 않습니다. 이유는 아래 출처에 있습니다."
+    return f"I could not get the data this question needs ({asked}), so I cannot answer it and will not guess. The sources below say why."

@@ -157,18 +157,26 @@ class ChatRepl:
             if isinstance(event, TextDelta):
                 self.app.out(event.text, end="", flush=True)
 
-        from bot.chat.grounding import TurnGrounder, unverified_warning
+        from bot.chat.grounding import TurnGrounder, no_data_answer, unverified_warning
 
         try:
-            grounded = self.grounder.prepare(text) if self.grounder else None
+            try:
+                grounded = self.grounder.prepare(text) if self.grounder else None
+            finally:  # calls made before a refusal were paid for too
+                self._add_planning_costs()
             if self.interactive:
                 self.app.out("bot> ", end="", flush=True)
-            result = self.session.ask(
-                text,
-                on_event=show,
-                context=TurnGrounder.context_for_model(grounded) if grounded else None,
-                guard=self.guard,
-            )
+            program_answer = no_data_answer(grounded) if grounded else None
+            if program_answer is not None:
+                result = self.session.answer_from_program(text, program_answer)
+                self.app.out(program_answer, end="")
+            else:
+                result = self.session.ask(
+                    text,
+                    on_event=show,
+                    context=TurnGrounder.context_for_model(grounded) if grounded else None,
+                    guard=self.guard,
+                )
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")
             self.app.err(f"error: {exc}")
@@ -195,6 +203,19 @@ class ChatRepl:
             self.app.err(f"error: {result.error}{kept}")
         elif reply.status == "incomplete":
             self.app.err("[stopped — the partial answer was kept, marked incomplete]")
+
+    def _add_planning_costs(self) -> None:
+        """The tool planner's calls cost like any other: /cost counts them."""
+        planning = self.grounder.planning if self.grounder else None
+        if planning is None or not planning.calls:
+            return
+        self.totals.prompt_tokens += planning.prompt_tokens
+        self.totals.completion_tokens += planning.completion_tokens
+        self.totals.estimated |= planning.estimated
+        if planning.cost_usd is None:
+            self.totals.unknown_cost_turns += 1
+        else:
+            self.totals.cost_usd += planning.cost_usd
 
     # -- commands ------------------------------------------------------------------------
     def command(self, line: str) -> str | None:

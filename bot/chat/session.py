@@ -6,6 +6,9 @@ The order of a turn is what makes it safe to interrupt or fail at any point:
 2. the cost is estimated and checked against the budgets before any call;
 3. the answer streams in; Ctrl-C or a broken stream keeps the partial text;
 4. the assistant message and its usage row are committed together (one transaction).
+
+A turn whose data all failed to arrive is answered by the program instead (see
+:func:`bot.chat.grounding.no_data_answer`): stored the same way, with no usage row.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ if TYPE_CHECKING:
     from bot.chat.costs import CostGuard
     from bot.store import HistoryStore
     from bot.settings import Settings
+
+
+# The "model" of a reply briefbot wrote itself (history shows who answered).
+PROGRAM_MODEL = "briefbot"
 
 
 @dataclass
@@ -158,6 +165,17 @@ class ChatSession:
         if reply.text:
             self.turns.append({"role": "assistant", "content": reply.text})
         return TurnResult(reply=reply, error=error, cost_usd=cost, dropped_messages=dropped)
+
+    def answer_from_program(self, text: str, answer: str) -> TurnResult:
+        """A turn the program answers itself (no model call, no cost), stored like any other."""
+        cid = self._ensure_conversation()
+        self.store.add_message(cid, "user", text)
+        self.turns.append({"role": "user", "content": text})
+        reply = Reply(text=answer, model=PROGRAM_MODEL, status="complete", finish_reason="no_data", usage=None)
+        self.store.record_turn(cid, content=answer, status=reply.status, model=PROGRAM_MODEL, backend="program",
+                               usage=None, kind=self.kind)
+        self.turns.append({"role": "assistant", "content": answer})
+        return TurnResult(reply=reply, cost_usd=0.0)
 
     def _record(self, cid: int, reply: Reply, cost: float | None) -> None:
         from bot.store import TurnUsage

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.cli.common import add_llm_flags, apply_llm_flags, open_backend, open_store, resolve_persona
-from bot.errors import UsageError
+from bot.errors import ConnectorError, UsageError
+
+if TYPE_CHECKING:
+    from bot.grounded import GroundedTurn
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("question", nargs="*", help="the question; omitted or '-': read from stdin")
     p.add_argument("--no-stream", action="store_true", help="print the answer when it is complete")
-    p.add_argument("--json", action="store_true", help='print {"answer", "model", "usage", "sources", ...}')
+    p.add_argument("--json", action="store_true", help='print {"answer", "model", "usage", "sources", "failures", ...}')
     p.add_argument("--plan", action="store_true", help="print which data sources the question needs; fetch nothing, ask nothing")
     p.add_argument("--no-sources", action="store_true", help="do not print the sources block after the answer")
     p.add_argument("--no-data", action="store_true", help="answer without fetching live data")
@@ -42,7 +46,7 @@ def read_question(args: argparse.Namespace, app: App) -> str:
 
 def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.costs import CostGuard
-    from bot.chat.grounding import TurnGrounder, unverified_warning
+    from bot.chat.grounding import TurnGrounder, no_data_answer, unverified_warning
     from bot.chat.session import ChatSession
     from bot.llm.events import TextDelta
 
@@ -60,20 +64,26 @@ def run(args: argparse.Namespace, app: App) -> int:
             guard = CostGuard(settings, store, backend)
             session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
             streaming = not args.no_stream and not args.json
-            grounder = TurnGrounder(app, backend)
+            grounder = TurnGrounder(app, backend, guard)
             turn = grounder.prepare(question)
 
             def show(event: object) -> None:
                 if isinstance(event, TextDelta):
                     app.out(event.text, end="", flush=True)
 
-            result = session.ask(
-                question,
-                stream=streaming,
-                on_event=show,
-                guard=guard,
-                context=grounder.context_for_model(turn) if turn else None,
-            )
+            program_answer = no_data_answer(turn) if turn else None
+            if program_answer is not None:
+                result = session.answer_from_program(question, program_answer)
+                if streaming:
+                    app.out(program_answer, end="", flush=True)
+            else:
+                result = session.ask(
+                    question,
+                    stream=streaming,
+                    on_event=show,
+                    guard=guard,
+                    context=grounder.context_for_model(turn) if turn else None,
+                )
     finally:
         backend.close()
     reply = result.reply
@@ -95,6 +105,7 @@ def run(args: argparse.Namespace, app: App) -> int:
                     },
                     "cost_usd": result.cost_usd,
                     "sources": notes.sources if notes else [],
+                    "failures": [f.to_json() for f in turn.failures] if turn else [],
                     "unverified_numbers": notes.unverified_numbers if notes else [],
                     "conversation_id": session.conversation_id,
                 },
@@ -115,7 +126,21 @@ def run(args: argparse.Namespace, app: App) -> int:
         if reply.text:
             app.err("[the answer broke off; the partial answer was kept in history]")
         raise result.error
+    if program_answer is not None and turn is not None:
+        # Answered, but without data: a script must be able to tell (the source's exit code).
+        raise no_data_error(turn)
     return 0
+
+
+def no_data_error(turn: GroundedTurn) -> ConnectorError:
+    """The first failure's own error class (31 unavailable, 33 not found, ...), as ``fetch`` exits."""
+    from connectors import errors
+
+    failure = turn.failures[0]
+    cls = getattr(errors, failure.error, None)
+    if not (isinstance(cls, type) and issubclass(cls, ConnectorError)):
+        cls = errors.SourceUnavailable
+    return cls(f"none of the data this question needs could be fetched ({', '.join(f.describe() for f in turn.failures)})")
 
 
 def print_plan(question: str, app: App, *, as_json: bool) -> int:

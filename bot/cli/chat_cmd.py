@@ -45,7 +45,8 @@ def run(args: argparse.Namespace, app: App) -> int:
             )
             if conversation_id is not None:
                 app.err(f"[resumed conversation {conversation_id}: {len(session.turns)} messages]")
-            repl = ChatRepl(app, session, CostGuard(settings, store, backend), grounder=TurnGrounder(app, backend))
+            guard = CostGuard(settings, store, backend)
+            repl = ChatRepl(app, session, guard, grounder=TurnGrounder(app, backend, guard))
             return repl.run()
         finally:
             backend.close()

@@ -48,7 +48,7 @@ class OpenAIBackend:
         self._redactor = redactor
         # OpenAI's newer models accept only max_completion_tokens; many compatible servers
         # still know only max_tokens.
-        self._max_tokens_field = "max_completion_tokens" if settings.talks_to_openai_itself() else "max_tokens"
+        self.max_tokens_field = "max_completion_tokens" if settings.talks_to_openai_itself() else "max_tokens"
         self.client: OpenAI = OpenAI(
             api_key=key or PLACEHOLDER_KEY,
             base_url=settings.openai_base_url,
@@ -73,7 +73,7 @@ class OpenAIBackend:
         )
 
     def _params(self, messages: list[ChatMessage], max_tokens: int, temperature: float | None) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model, "messages": messages, self._max_tokens_field: max_tokens}
+        params: dict[str, Any] = {"model": self.model, "messages": messages, self.max_tokens_field: max_tokens}
         if temperature is not None:
             params["temperature"] = temperature
         return params

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.planner.plan import Plan, PlanStep
 from connectors.records import Record
@@ -24,6 +24,9 @@ from prompts.packer import ContextPacker, SourceFailure
 
 MAX_STEPS = 3
 TOOL_RESULT_BUDGET = 400  # tokens per tool answer: the model plans, it does not answer here
+# Tool calls and "done" are short; the bound keeps a planning reply that runs on cheap, and it
+# is the completion side of the cost estimate checked before each call.
+PLANNER_MAX_TOKENS = 300
 _FINANCE = ("fx", "crypto", "stocks")
 _WEATHER = ("weather", "air")
 
@@ -33,6 +36,15 @@ PLANNER_SYSTEM = (
     "Use English place names and exchange tickers (e.g. 005930.KS). When the data is fetched, "
     "or no tool fits, reply with the single word: done."
 )
+
+
+class CallAccount(Protocol):
+    """Holds each planning call to the rules of any model call (see bot.chat.costs.PlanningCalls):
+    checked against the budgets before it is sent, written to the usage ledger after."""
+
+    def before_call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], max_tokens: int) -> None: ...
+
+    def after_call(self, usage: tuple[int, int] | None, reply_text: str) -> None: ...
 
 
 @dataclass
@@ -101,8 +113,13 @@ def plan_with_tools(
     max_steps: int = MAX_STEPS,
     registry: Any | None = None,
     redactor: Any | None = None,
+    account: CallAccount | None = None,
+    max_tokens_field: str = "max_tokens",
 ) -> ToolOutcome:
-    """Let the model call connectors as tools; every call is fetched and answered."""
+    """Let the model call connectors as tools; every call is fetched and answered.
+
+    ``max_tokens_field`` is the backend's name for the reply bound (OpenAI itself takes
+    ``max_completion_tokens``; many compatible servers only ``max_tokens``)."""
     import openai
 
     from bot.llm.openai_errors import translate
@@ -121,9 +138,12 @@ def plan_with_tools(
     outcome = ToolOutcome(plan=plan)
     steps: list[PlanStep] = []
     for _ in range(max_steps):
+        if account is not None:
+            account.before_call(messages, tools, PLANNER_MAX_TOKENS)  # raises BudgetExceededError
         try:
             response = client.chat.completions.create(
-                model=model, messages=messages, tools=tools, tool_choice="auto", parallel_tool_calls=True
+                model=model, messages=messages, tools=tools, tool_choice="auto", parallel_tool_calls=True,
+                **{max_tokens_field: PLANNER_MAX_TOKENS},
             )
         except openai.OpenAIError as exc:
             endpoint = str(getattr(client, "base_url", "the endpoint"))
@@ -132,6 +152,10 @@ def plan_with_tools(
         outcome.model_calls += 1
         message = response.choices[0].message
         calls = list(message.tool_calls or [])
+        if account is not None:
+            usage = getattr(response, "usage", None)
+            reply_text = (message.content or "") + "".join(c.function.arguments or "" for c in calls)
+            account.after_call((usage.prompt_tokens, usage.completion_tokens) if usage else None, reply_text)
         if not calls:
             break
         messages.append({

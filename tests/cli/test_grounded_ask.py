@@ -69,7 +69,7 @@ def test_ask_plan_fetches_nothing_and_asks_nothing(run_cli: RunCli, tmp_path: Pa
     assert upstream.requests == []
 
 
-def test_unreachable_source_is_stated_not_hidden(
+def test_when_every_source_fails_the_program_answers_and_no_model_is_asked(
     run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer
 ) -> None:
     env = scratch_env(
@@ -80,10 +80,48 @@ def test_unreachable_source_is_stated_not_hidden(
         BRIEFBOT_HTTP_DEADLINE="2",
     )
     done = run_cli(env, "ask", QUESTION)
+    # No data: nothing to ground on, so no paid call that could only guess.
+    assert openai_server.completion_requests == []
+    assert done.returncode == 31, done.stderr  # the source's own code: unavailable
+    answer, _, sources = done.stdout.partition("\n\n")
+    assert answer.startswith("I could not get the data this question needs (fx base=USD symbols=EUR)")
+    assert "fx base=USD symbols=EUR: not available" in sources and "127.0.0.1:9" in sources
+    assert done.stderr.strip().splitlines()[-1].startswith("error: none of the data this question needs could be fetched")
+    assert "Traceback" not in done.stderr
+    # Nothing is lost: the question and the program's answer are in history, with no usage row.
+    history = run_cli(env, "history", "export", "--format", "json")
+    [conversation] = json.loads(history.stdout)
+    roles = [(m["role"], m["content"][:16]) for m in conversation["messages"]]
+    assert roles == [("user", QUESTION[:16]), ("assistant", "I could not get ")]
+    usage = run_cli(env, "usage", "--json")
+    assert usage.returncode == 0 and json.loads(usage.stdout) == []  # no model call, no ledger row
+
+
+def test_ask_json_lists_the_failures_in_korean_too(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
+    env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
+                      BRIEFBOT_HTTP_REWRITE="https://api.frankfurter.dev=http://127.0.0.1:9", BRIEFBOT_HTTP_DEADLINE="2")
+    done = run_cli(env, "ask", "--json", "원달러 환율 알려줘")
+    assert done.returncode == 31
+    result = json.loads(done.stdout)
+    assert result["answer"].startswith("이 질문에 필요한 데이터를 가져오지 못해")
+    assert result["usage"] is None and result["cost_usd"] == 0.0 and result["sources"] == []
+    [failure] = result["failures"]
+    assert failure["connector"] == "fx" and failure["params"] == {"base": "USD", "symbols": "KRW"}
+    assert failure["error"] == "SourceUnavailable" and "127.0.0.1:9" in failure["message"]
+
+
+def test_a_failed_source_beside_a_good_one_is_stated_to_the_model(
+    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, openai_server: OpenAIServer
+) -> None:
+    env = data_env(tmp_path, upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
+                   BRIEFBOT_HTTP_DEADLINE="2")
+    env["BRIEFBOT_HTTP_REWRITE"] += ",https://api.coingecko.com=http://127.0.0.1:9"
+    done = run_cli(env, "ask", "What is the USD to EUR exchange rate and the bitcoin price?")
     assert done.returncode == 0, done.stderr
     sent = openai_server.completion_requests[0].body["messages"]
     data = "\n".join(m["content"] for m in sent if m["role"] == "system")
-    assert "fx" in data.lower() and ("fail" in data.lower() or "unavailable" in data.lower())
+    assert "0.85911" in data and "MISSING crypto coin=bitcoin" in data
+    assert "crypto coin=bitcoin vs=usd days=0: not available" in done.stdout
 
 
 @pytest.mark.model
@@ -95,3 +133,44 @@ def test_embedded_model_answer_is_followed_by_the_real_figures(
     assert done.returncode == 0, done.stderr
     # Whatever the 270M model writes, the program shows the recorded rate and its source.
     assert "Frankfurter" in done.stdout and "0.85911" in done.stdout and "출처" in done.stdout
+
+
+def test_chat_answers_a_dataless_turn_itself_and_goes_on(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
+    # "Say hello." is nothing the rules know: the model is offered the tools first, says done.
+    openai_server.script(Reply(text="done"), Reply(text="Hello there."))
+    env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
+                      BRIEFBOT_HTTP_REWRITE="https://api.frankfurter.dev=http://127.0.0.1:9", BRIEFBOT_HTTP_DEADLINE="2")
+    done = run_cli(env, "chat", input="원달러 환율 알려줘\nSay hello.\n")
+    assert done.returncode == 0, done.stderr
+    assert "이 질문에 필요한 데이터를 가져오지 못해 답할 수 없습니다 (fx base=USD symbols=KRW)" in done.stdout
+    assert "출처:" in done.stdout and "Hello there." in done.stdout
+    # Only the second turn reached the model (planning, then the answer), and the answer's
+    # request carries the first exchange in its history.
+    planning, answer = openai_server.completion_requests
+    assert "tools" in planning.body and "tools" not in answer.body
+    contents = [m["content"] for m in answer.body["messages"]]
+    assert "원달러 환율 알려줘" in contents and contents[-1] == "Say hello."
+
+
+def test_tool_planning_calls_are_checked_against_the_budget_before_they_are_sent(
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
+                      BRIEFBOT_BUDGET_PER_REQUEST="0.0000001")
+    done = run_cli(env, "ask", "Say hello.")  # unknown to the rules: the model would plan first
+    assert done.returncode == 40 and "refus" in done.stderr.lower(), done.stderr
+    assert openai_server.completion_requests == []
+
+
+def test_tool_planning_calls_are_in_the_usage_ledger(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
+    openai_server.script(Reply(text="done", prompt_tokens=700, completion_tokens=1),
+                         Reply(text="Hello there.", prompt_tokens=40, completion_tokens=3))
+    env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
+    done = run_cli(env, "ask", "Say hello.")
+    assert done.returncode == 0, done.stderr
+    planning, answer = openai_server.completion_requests
+    # The planning reply is bounded like any call (the SDK talks to a local server: max_tokens).
+    assert planning.body["max_tokens"] == 300 and "tools" in planning.body
+    [day] = json.loads(run_cli(env, "usage", "--json").stdout)
+    assert day["calls"] == 2 and day["prompt_tokens"] == 740 and day["completion_tokens"] == 4
+    assert day["cost_usd"] > 0  # gpt-4o-mini is priced: the planning call costs too
