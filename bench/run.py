@@ -126,7 +126,7 @@ def main() -> int:
     ours = LocalBackend(model, model_name="gemma-3-270m", n_ctx=4096, n_threads=threads)
     # Raw llama-cpp-python gets exactly the sampling briefbot uses (temperature 0: greedy, so
     # both produce the same tokens and the comparison is per token of the same text).
-    sampling = ours._sampling(MAX_TOKENS, 0.0)
+    sampling = ours._sampling([{"role": "user", "content": PROMPTS[0]}], MAX_TOKENS, 0.0)
     raw_ttft: list[float] = []
     raw_tps: list[float] = []
     our_ttft: list[float] = []

@@ -56,7 +56,7 @@ class LocalBackend:
         from openai.types.chat import ChatCompletion
 
         prompt, prompt_tokens = self._prepare(messages, max_tokens)
-        out: Any = self._llm.create_completion(prompt, stream=False, **self._sampling(max_tokens, temperature))
+        out: Any = self._llm.create_completion(prompt, stream=False, **self._sampling(messages, max_tokens, temperature))
         text = out["choices"][0]["text"]
         completion_tokens = int(out.get("usage", {}).get("completion_tokens") or self.count_text_tokens(text))
         return ChatCompletion.model_validate(
@@ -79,7 +79,7 @@ class LocalBackend:
 
     def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> _LocalChunkStream:
         prompt, prompt_tokens = self._prepare(messages, max_tokens)
-        pieces: Any = self._llm.create_completion(prompt, stream=True, **self._sampling(max_tokens, temperature))
+        pieces: Any = self._llm.create_completion(prompt, stream=True, **self._sampling(messages, max_tokens, temperature))
         return _LocalChunkStream(pieces, model=self.model, prompt_tokens=prompt_tokens, count=self.count_text_tokens)
 
     def close(self) -> None:
@@ -100,14 +100,14 @@ class LocalBackend:
         return prompt, prompt_tokens
 
     @staticmethod
-    def _sampling(max_tokens: int, temperature: float | None) -> dict[str, Any]:
+    def _sampling(messages: list[ChatMessage], max_tokens: int, temperature: float | None) -> dict[str, Any]:
         return {
             "max_tokens": max_tokens,
             "temperature": DEFAULT_TEMPERATURE if temperature is None else temperature,
             "top_p": TOP_P,
             "top_k": TOP_K,
             "repeat_penalty": REPEAT_PENALTY,
-            "stop": gemma_format.STOP_SEQUENCES,
+            "stop": gemma_format.stop_sequences(messages),
         }
 
 
