@@ -126,6 +126,13 @@ class ChatSession:
         return head + kept, dropped
 
     # -- a turn --------------------------------------------------------------------------
+    def _add_user_message(self, text: str) -> int:
+        """Commit the user's message before anything else happens (step 1 above)."""
+        cid = self._ensure_conversation()
+        self.store.add_message(cid, "user", text)
+        self.turns.append({"role": "user", "content": text})
+        return cid
+
     def ask(
         self,
         text: str,
@@ -135,9 +142,7 @@ class ChatSession:
         context: str | None = None,
         guard: CostGuard | None = None,
     ) -> TurnResult:
-        cid = self._ensure_conversation()
-        self.store.add_message(cid, "user", text)
-        self.turns.append({"role": "user", "content": text})
+        cid = self._add_user_message(text)
         messages, dropped = self.messages_for(context)
         max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
         if guard is not None and guard.enabled:
@@ -168,9 +173,7 @@ class ChatSession:
 
     def answer_from_program(self, text: str, answer: str) -> TurnResult:
         """A turn the program answers itself (no model call, no cost), stored like any other."""
-        cid = self._ensure_conversation()
-        self.store.add_message(cid, "user", text)
-        self.turns.append({"role": "user", "content": text})
+        cid = self._add_user_message(text)
         reply = Reply(text=answer, model=PROGRAM_MODEL, status="complete", finish_reason="no_data", usage=None)
         self.store.record_turn(cid, content=answer, status=reply.status, model=PROGRAM_MODEL, backend="program",
                                usage=None, kind=self.kind)
