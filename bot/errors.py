@@ -21,8 +21,12 @@ cause. Every message says what happened and what to do next; none contains a sec
     │   └── EmbeddedModelError          exit 20  GGUF missing, corrupt, or llama-cpp absent
     ├── ConnectorError                  exit 30  a data source failed (see connectors.errors)
     ├── BudgetExceededError             exit 40  a configured cost budget would be exceeded
-    └── HistoryError                    exit 50  history database problem
-        └── ConversationNotFoundError   exit 51
+    ├── HistoryError                    exit 50  history database problem
+    │   └── ConversationNotFoundError   exit 51
+    └── BriefError                      exit 60  a scheduled brief could not run
+        ├── BriefDefinitionError        exit 61  briefs.toml is invalid (file, brief, field, fix)
+        ├── BriefNotFoundError          exit 62  no brief of that name
+        └── DeliveryError               exit 63  a delivery failed for good (permanent or retries spent)
 
 Exit 130 means the user interrupted (Ctrl-C) outside a reply.
 """
@@ -116,6 +120,30 @@ class HistoryError(BriefbotError):
 
 class ConversationNotFoundError(HistoryError):
     exit_code = 51
+
+
+class BriefError(BriefbotError):
+    """A scheduled brief could not run."""
+
+    exit_code = 60
+
+
+class BriefDefinitionError(BriefError):
+    """briefs.toml is invalid: the message names the file, the brief, the field and the fix."""
+
+    exit_code = 61
+
+
+class BriefNotFoundError(BriefError):
+    """No brief of that name is defined."""
+
+    exit_code = 62
+
+
+class DeliveryError(BriefError):
+    """A delivery failed for good: a permanent refusal, or its retries were spent."""
+
+    exit_code = 63
 
 
 EXIT_INTERRUPTED = 130
