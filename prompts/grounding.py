@@ -246,7 +246,11 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
         if not _near(refs, v, tol):
             flagged.append(n.text)
     context_dates, context_times = _dates(packed.text, expand=True), _times(packed.text)
+    # Tables write dates as MM-DD under a "date(2024)" header; the full date is the same day.
+    context_years = set(re.findall(r"(?<!\d)(20\d\d)(?!\d)", packed.text))
     for d in sorted(_dates(answer) - context_dates):
+        if len(d) == 10 and d[5:] in context_dates and d[:4] in context_years:
+            continue
         flagged.append(d)
     for t in sorted(_times(answer) - context_times):
         flagged.append(t)

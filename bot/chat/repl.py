@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from bot.errors import BriefbotError
 from bot.llm.events import TextDelta
 
+from bot.answering import AnswerService
+
 if TYPE_CHECKING:
     from bot.app import App
     from bot.chat.costs import CostGuard
-    from bot.chat.grounding import TurnGrounder
     from bot.chat.session import ChatSession
     from prompts.personas import Persona
 
@@ -55,13 +56,13 @@ class ChatRepl:
         app: App,
         session: ChatSession,
         guard: CostGuard,
-        *,
-        grounder: TurnGrounder | None = None,
     ) -> None:
         self.app = app
         self.session = session
         self.guard = guard
-        self.grounder = grounder
+        # One service for the whole chat: its grounder (and so its connector runtime) lives
+        # as long as the conversation.
+        self.service = AnswerService(app, session.backend, session, guard)
         self.totals = SessionTotals()
         self.interactive = app.stdin_is_tty
         self._history_file = app.paths.input_history
@@ -152,42 +153,36 @@ class ChatRepl:
             self.app.out("bye")
         return 0
 
-    def turn(self, text: str) -> None:
+    def turn(self, text: str, *, resample: bool = False) -> None:
+        from bot.chat.grounding import unverified_warning
+        from bot.cli.progress import StatusLine
+
+        status = StatusLine(self.app)
+
         def show(event: object) -> None:
             if isinstance(event, TextDelta):
+                status.clear()
                 self.app.out(event.text, end="", flush=True)
 
-        from bot.chat.grounding import TurnGrounder, no_data_answer, unverified_warning
-
+        service = self.service
         try:
             try:
-                grounded = self.grounder.prepare(text) if self.grounder else None
+                if self.interactive:
+                    self.app.out("bot> ", end="", flush=True)
+                answer = service.answer(text, on_event=show, on_status=status.update, resample=resample)
             finally:  # calls made before a refusal were paid for too
-                self._add_planning_costs()
-            if self.interactive:
-                self.app.out("bot> ", end="", flush=True)
-            program_answer = no_data_answer(grounded) if grounded else None
-            if program_answer is not None:
-                result = self.session.answer_from_program(text, program_answer)
-                self.app.out(program_answer, end="")
-            else:
-                result = self.session.ask(
-                    text,
-                    on_event=show,
-                    context=TurnGrounder.context_for_model(grounded) if grounded else None,
-                    guard=self.guard,
-                )
+                status.clear()
+                self._add_planning_costs(service)
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")
             self.app.err(f"error: {exc}")
             return
         self.app.out("")
-        reply = result.reply
-        if grounded is not None:
-            notes = TurnGrounder.notes(grounded, reply.text)
-            self.app.out(notes.sources_block)
-            if notes.unverified_numbers:
-                self.app.err(unverified_warning(notes.unverified_numbers, grounded.lang))
+        reply, result = answer.reply, answer.result
+        if answer.sources_block is not None and answer.turn is not None:
+            self.app.out(answer.sources_block)
+            if answer.unverified_numbers:
+                self.app.err(unverified_warning(answer.unverified_numbers, answer.turn.lang))
         if result.dropped_messages:
             self.app.err(f"[{result.dropped_messages} older messages were left out to fit the history budget]")
         if reply.usage is not None:
@@ -204,9 +199,9 @@ class ChatRepl:
         elif reply.status == "incomplete":
             self.app.err("[stopped — the partial answer was kept, marked incomplete]")
 
-    def _add_planning_costs(self) -> None:
+    def _add_planning_costs(self, service: AnswerService) -> None:
         """The tool planner's calls cost like any other: /cost counts them."""
-        planning = self.grounder.planning if self.grounder else None
+        planning = service.planning
         if planning is None or not planning.calls:
             return
         self.totals.prompt_tokens += planning.prompt_tokens
@@ -285,7 +280,7 @@ class ChatRepl:
             self.app.err("nothing to retry yet")
             return
         self.session.undo()
-        self.turn(last)
+        self.turn(last, resample=True)  # a new answer, not the greedy one again
 
     def cmd_history(self, arg: str) -> None:
         if not self.session.turns:

@@ -126,7 +126,7 @@ class ChatSession:
         return head + kept, dropped
 
     # -- a turn --------------------------------------------------------------------------
-    def _add_user_message(self, text: str) -> int:
+    def add_user_message(self, text: str) -> int:
         """Commit the user's message before anything else happens (step 1 above)."""
         cid = self._ensure_conversation()
         self.store.add_message(cid, "user", text)
@@ -142,7 +142,7 @@ class ChatSession:
         context: str | None = None,
         guard: CostGuard | None = None,
     ) -> TurnResult:
-        cid = self._add_user_message(text)
+        cid = self.add_user_message(text)
         messages, dropped = self.messages_for(context)
         max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
         if guard is not None and guard.enabled:
@@ -163,24 +163,31 @@ class ChatSession:
             reply = Reply(text="", model=self.backend.model, status="error", finish_reason=None, usage=None, error=str(exc))
             error = exc
 
+        result = self.commit_reply(cid, reply, guard=guard, error=error)
+        result.dropped_messages = dropped
+        return result
+
+    def commit_reply(self, cid: int, reply: Reply, *, guard: CostGuard | None, error: LLMError | None = None,
+                     backend: str | None = None) -> TurnResult:
+        """Store the assistant message and its usage row together (step 4 above)."""
         cost = None
         if reply.usage is not None and guard is not None:
             cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
-        self._record(cid, reply, cost)
+        self._record(cid, reply, cost, backend=backend)
         if reply.text:
             self.turns.append({"role": "assistant", "content": reply.text})
-        return TurnResult(reply=reply, error=error, cost_usd=cost, dropped_messages=dropped)
+        return TurnResult(reply=reply, error=error, cost_usd=cost)
 
     def answer_from_program(self, text: str, answer: str) -> TurnResult:
         """A turn the program answers itself (no model call, no cost), stored like any other."""
-        cid = self._add_user_message(text)
+        cid = self.add_user_message(text)
         reply = Reply(text=answer, model=PROGRAM_MODEL, status="complete", finish_reason="no_data", usage=None)
         self.store.record_turn(cid, content=answer, status=reply.status, model=PROGRAM_MODEL, backend="program",
                                usage=None, kind=self.kind)
         self.turns.append({"role": "assistant", "content": answer})
         return TurnResult(reply=reply, cost_usd=0.0)
 
-    def _record(self, cid: int, reply: Reply, cost: float | None) -> None:
+    def _record(self, cid: int, reply: Reply, cost: float | None, *, backend: str | None = None) -> None:
         from bot.store import TurnUsage
 
         usage = None
@@ -196,7 +203,7 @@ class ChatSession:
             content=reply.text,
             status=reply.status,
             model=reply.model,
-            backend=self.backend.name,
+            backend=backend or self.backend.name,
             usage=usage,
             kind=self.kind,
             error=reply.error,

@@ -45,9 +45,11 @@ def read_question(args: argparse.Namespace, app: App) -> str:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
+    from bot.answering import AnswerService
     from bot.chat.costs import CostGuard
-    from bot.chat.grounding import TurnGrounder, no_data_answer, unverified_warning
+    from bot.chat.grounding import unverified_warning
     from bot.chat.session import ChatSession
+    from bot.cli.progress import StatusLine
     from bot.llm.events import TextDelta
 
     question = read_question(args, app)
@@ -59,40 +61,34 @@ def run(args: argparse.Namespace, app: App) -> int:
     settings = app.settings
     persona = resolve_persona(app, settings.persona)
     backend = open_backend(app)
+    streaming = not args.no_stream and not args.json
     try:
         with open_store(app) as store:
             guard = CostGuard(settings, store, backend)
             session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
-            streaming = not args.no_stream and not args.json
-            grounder = TurnGrounder(app, backend, guard)
-            turn = grounder.prepare(question)
 
             def show(event: object) -> None:
                 if isinstance(event, TextDelta):
-                    app.out(event.text, end="", flush=True)
+                    status.clear()
+                    if streaming:
+                        app.out(event.text, end="", flush=True)
 
-            program_answer = no_data_answer(turn) if turn else None
-            if program_answer is not None:
-                result = session.answer_from_program(question, program_answer)
-                if streaming:
-                    app.out(program_answer, end="", flush=True)
-            else:
-                result = session.ask(
-                    question,
-                    stream=streaming,
-                    on_event=show,
-                    guard=guard,
-                    context=grounder.context_for_model(turn) if turn else None,
+            status = StatusLine(app)
+            try:
+                answer = AnswerService(app, backend, session, guard).answer(
+                    question, stream=streaming, on_event=show, on_status=status.update
                 )
+            finally:
+                status.clear()
     finally:
         backend.close()
-    reply = result.reply
-    notes = grounder.notes(turn, reply.text) if turn else None
+    reply, turn = answer.reply, answer.turn
     if args.json:
         app.out(
             json.dumps(
                 {
                     "answer": reply.text,
+                    "answer_source": answer.source,
                     "model": reply.model,
                     "status": reply.status,
                     "usage": None
@@ -103,10 +99,10 @@ def run(args: argparse.Namespace, app: App) -> int:
                         "total_tokens": reply.usage.total_tokens,
                         "estimated": reply.usage.estimated,
                     },
-                    "cost_usd": result.cost_usd,
-                    "sources": notes.sources if notes else [],
+                    "cost_usd": answer.result.cost_usd,
+                    "sources": answer.sources,
                     "failures": [f.to_json() for f in turn.failures] if turn else [],
-                    "unverified_numbers": notes.unverified_numbers if notes else [],
+                    "unverified_numbers": answer.unverified_numbers,
                     "conversation_id": session.conversation_id,
                 },
                 ensure_ascii=False,
@@ -114,19 +110,20 @@ def run(args: argparse.Namespace, app: App) -> int:
         )
     else:
         app.out("" if streaming else reply.text)
-        if notes is not None and turn is not None:
+        if answer.sources_block is not None and turn is not None:
             if not args.no_sources:
                 app.out("")
-                app.out(notes.sources_block)
-            if notes.unverified_numbers:
-                app.err(unverified_warning(notes.unverified_numbers, turn.lang))
+                app.out(answer.sources_block)
+            if answer.unverified_numbers:
+                app.err(unverified_warning(answer.unverified_numbers, turn.lang))
+    result = answer.result
     if reply.status == "incomplete" and result.error is None:
         app.err("[answer incomplete: stopped before the end; the partial answer was kept in history]")
     if result.error is not None:
         if reply.text:
             app.err("[the answer broke off; the partial answer was kept in history]")
         raise result.error
-    if program_answer is not None and turn is not None:
+    if answer.no_data and turn is not None:
         # Answered, but without data: a script must be able to tell (the source's exit code).
         raise no_data_error(turn)
     return 0

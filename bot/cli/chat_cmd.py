@@ -23,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.costs import CostGuard
-    from bot.chat.grounding import TurnGrounder
     from bot.chat.repl import ChatRepl
     from bot.chat.session import ChatSession
 
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace, app: App) -> int:
             if conversation_id is not None:
                 app.err(f"[resumed conversation {conversation_id}: {len(session.turns)} messages]")
             guard = CostGuard(settings, store, backend)
-            repl = ChatRepl(app, session, guard, grounder=TurnGrounder(app, backend, guard))
+            repl = ChatRepl(app, session, guard)
             return repl.run()
         finally:
             backend.close()

@@ -72,6 +72,9 @@ def _probe_llm(app: App) -> str:
 
     from bot.cli.common import open_backend
 
+    if app.settings.resolved_backend() == "local":
+        return _probe_embedded(app)
+
     backend = open_backend(app)
     try:
         started = time.perf_counter()
@@ -80,6 +83,22 @@ def _probe_llm(app: App) -> str:
         return f"{backend.describe()} answered in {elapsed:.2f} s (model {completion.model})"
     finally:
         backend.close()
+
+
+def _probe_embedded(app: App) -> str:
+    """Generate in a child process: a llama.cpp built for another CPU dies by a signal there."""
+    from bot.errors import EmbeddedModelError
+    from bot.llm.model_file import resolve_model_path
+    from bot.llm.probe import REBUILD_HINT, cpu_features, probe_embedded_model
+
+    s = app.settings
+    path = resolve_model_path(s.local_model_path, app.paths.models_dir, lambda line: app.err(line))
+    result = probe_embedded_model(path, n_ctx=s.local_context, n_threads=s.local_threads)
+    if not result.ok:
+        hint = REBUILD_HINT if result.signal_name else "check BRIEFBOT_LOCAL_MODEL_PATH, or run `make install` again"
+        raise EmbeddedModelError(result.detail, hint=hint)
+    features = ", ".join(cpu_features(result.system_info)) or "none reported"
+    return f"embedded llama.cpp · {path.name}: {result.detail}; CPU features in use: {features}"
 
 
 def _probe_history(app: App) -> str:

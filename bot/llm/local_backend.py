@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dataclasses import dataclass
+
 from bot.errors import ContextTooLongError, EmbeddedModelError
 from bot.llm import gemma_format
 from bot.llm.backend import ChatMessage
@@ -31,6 +33,16 @@ TOP_K = 64
 REPEAT_PENALTY = 1.15
 
 
+@dataclass(frozen=True)
+class TextCompletion:
+    """One raw completion of a prompt (the few-shot path), with its counts."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+
 class LocalBackend:
     name = "local"
     supports_tools = False
@@ -40,7 +52,49 @@ class LocalBackend:
         self.model = model_name
         self.model_path = model_path
         self.n_ctx = n_ctx
-        self._llm = _load_llama(model_path, n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2)
+        self._llm = load_llama(model_path, n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2)
+        # llama.cpp keeps the evaluated prompt; the next prompt that starts the same way (the
+        # few-shot examples) pays only for its own tokens. Off: every prompt from scratch.
+        self.prefix_cache = True
+        self._chat_format = _template_formatter(self._llm)
+
+    @property
+    def is_base_model(self) -> bool:
+        """No chat template in the GGUF: a base model, asked by few-shot completion."""
+        return self._chat_format is None
+
+    def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
+                      grammar: str | None = None, seed: int | None = None) -> TextCompletion:
+        """Continue ``prompt`` as it is (no chat format); greedy unless ``temperature`` > 0.
+
+        ``grammar`` (llama.cpp GBNF) restricts what can be written: the constrained retry.
+        """
+        tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise ContextTooLongError(
+                f"the question and its data need {len(tokens)} + {max_tokens} tokens but the embedded model's context is {self.n_ctx}",
+                hint="ask about fewer sources at once, or raise BRIEFBOT_LOCAL_CONTEXT",
+            )
+        if not self.prefix_cache:
+            self._llm.reset()
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens, "stop": stop, "temperature": temperature,
+                                  "top_k": TOP_K if temperature > 0 else 1, "top_p": TOP_P, "repeat_penalty": 1.0}
+        if seed is not None:
+            kwargs["seed"] = seed
+        if grammar is not None:
+            from llama_cpp import LlamaGrammar
+
+            kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
+        out: Any = self._llm.create_completion(prompt, **kwargs)
+        choice = out["choices"][0]
+        text = str(choice.get("text") or "")
+        usage = out.get("usage") or {}
+        return TextCompletion(
+            text=text.strip(),
+            prompt_tokens=int(usage.get("prompt_tokens") or len(tokens)),
+            completion_tokens=int(usage.get("completion_tokens") or self.count_text_tokens(text)),
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+        )
 
     # -- interface -----------------------------------------------------------------------
     def describe(self) -> str:
@@ -50,7 +104,13 @@ class LocalBackend:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
 
     def count_prompt_tokens(self, messages: list[ChatMessage]) -> int:
-        return len(self._llm.tokenize(gemma_format.render(messages).encode("utf-8"), add_bos=True, special=True))
+        return len(self._llm.tokenize(self._render(messages).encode("utf-8"), add_bos=True, special=True))
+
+    def _render(self, messages: list[ChatMessage]) -> str:
+        """The model's own chat template when the GGUF has one, else Gemma's turn format."""
+        if self._chat_format is not None:
+            return str(self._chat_format(messages=messages).prompt)
+        return gemma_format.render(messages)
 
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> ChatCompletion:
         from openai.types.chat import ChatCompletion
@@ -89,7 +149,7 @@ class LocalBackend:
 
     # -- helpers -------------------------------------------------------------------------
     def _prepare(self, messages: list[ChatMessage], max_tokens: int) -> tuple[str, int]:
-        prompt = gemma_format.render(messages)
+        prompt = self._render(messages)
         prompt_tokens = len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
         if prompt_tokens + max_tokens > self.n_ctx:
             # The same error OpenAI gives, before llama.cpp would fail less clearly.
@@ -99,15 +159,17 @@ class LocalBackend:
             )
         return prompt, prompt_tokens
 
-    @staticmethod
-    def _sampling(messages: list[ChatMessage], max_tokens: int, temperature: float | None) -> dict[str, Any]:
+    def _sampling(self, messages: list[ChatMessage], max_tokens: int, temperature: float | None) -> dict[str, Any]:
+        stops = gemma_format.stop_sequences(messages)
+        if self._chat_format is not None:
+            stops = [*stops, *(self._chat_format(messages=messages).stop or [])]
         return {
             "max_tokens": max_tokens,
             "temperature": DEFAULT_TEMPERATURE if temperature is None else temperature,
             "top_p": TOP_P,
             "top_k": TOP_K,
             "repeat_penalty": REPEAT_PENALTY,
-            "stop": gemma_format.stop_sequences(messages),
+            "stop": stops,
         }
 
 
@@ -163,7 +225,20 @@ class _LocalChunkStream:
             close()
 
 
-def _load_llama(model_path: Path, *, n_ctx: int, n_threads: int) -> Llama:
+def _template_formatter(llm: Llama) -> Any | None:
+    """A renderer for the GGUF's own chat template (instruction-tuned models), or None."""
+    template = (llm.metadata or {}).get("tokenizer.chat_template")
+    if not template:
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    eos = llm.detokenize([llm.token_eos()]).decode("utf-8", "replace")
+    bos = llm.detokenize([llm.token_bos()]).decode("utf-8", "replace")
+    return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos, stop_token_ids=[llm.token_eos()])
+
+
+def load_llama(model_path: Path, *, n_ctx: int, n_threads: int) -> Llama:
+    """The model loaded with llama.cpp's own logging silenced; load failures as EmbeddedModelError."""
     try:
         from llama_cpp import Llama
     except ImportError as exc:

@@ -1,0 +1,108 @@
+"""The one answering service: question → plan → fetch → pack → answer → check → store.
+
+``ask``, ``chat`` (and briefs, and later an MCP server) call :meth:`AnswerService.answer` and
+only render what it returns. The order of a turn is fixed here, once:
+
+1. plan, fetch and pack (no data needed: straight to the model);
+2. every source failed: the program answers, no model is called;
+3. the embedded base model: a few-shot answer checked before it is shown
+   (:mod:`bot.embedded_answer`);
+4. any other model: the answer streams, and its numbers are checked after;
+5. the sources block and the check's findings travel with the result.
+
+The user's message is committed to history before any model call (ChatSession).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.chat.grounding import TurnGrounder, no_data_answer
+from bot.chat.session import ChatSession, TurnResult
+from bot.embedded_answer import AnswerSource, answer_grounded
+from bot.llm.events import Reply, StreamEvent, TextDelta
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.chat.costs import CostGuard, PlanningCalls
+    from bot.grounded import GroundedTurn
+    from bot.llm.backend import ChatBackend
+
+
+@dataclass
+class Answer:
+    """What one question produced; the commands only render it."""
+
+    question: str
+    result: TurnResult
+    source: AnswerSource  # who wrote the text shown: the model, the model under a grammar, the program
+    turn: GroundedTurn | None = None  # None: no data was needed
+    sources_block: str | None = None
+    unverified_numbers: list[str] = field(default_factory=list)
+    sources: list[dict[str, object]] = field(default_factory=list)
+    no_data: bool = False  # every source failed; the program said so
+    shown_streaming: bool = False  # the text already reached on_event piece by piece
+
+    @property
+    def reply(self) -> Reply:
+        return self.result.reply
+
+
+class AnswerService:
+    def __init__(self, app: App, backend: ChatBackend, session: ChatSession, guard: CostGuard | None) -> None:
+        self.app = app
+        self.backend = backend
+        self.session = session
+        self.guard = guard
+        self.grounder = TurnGrounder(app, backend, guard)
+
+    @property
+    def planning(self) -> PlanningCalls | None:
+        """The last question's tool-planning calls (OpenAI planner), for cost display."""
+        return self.grounder.planning
+
+    def answer(self, question: str, *, stream: bool = True, on_event: Callable[[StreamEvent], None] = lambda _e: None,
+               on_status: Callable[[str], None] = lambda _s: None, resample: bool = False) -> Answer:
+        """Answer ``question``; raises BriefbotError only before the user's message is stored."""
+        self.grounder.planning = None
+        on_status("planning")
+        turn = self.grounder.prepare(question)
+        program_text = no_data_answer(turn) if turn is not None else None
+        if turn is not None and program_text is not None:
+            result = self.session.answer_from_program(question, program_text)
+            on_event(TextDelta(program_text))
+            return self._finish(question, result, "program", turn, no_data=True)
+        if turn is not None and getattr(self.backend, "is_base_model", False):
+            return self._embedded(question, turn, on_event, on_status, resample)
+        on_status("answering")
+        context = TurnGrounder.context_for_model(turn) if turn is not None else None
+        result = self.session.ask(question, stream=stream, on_event=on_event, guard=self.guard, context=context)
+        answer = self._finish(question, result, "model", turn)
+        answer.shown_streaming = stream
+        return answer
+
+    def _embedded(self, question: str, turn: GroundedTurn, on_event: Callable[[StreamEvent], None],
+                  on_status: Callable[[str], None], resample: bool) -> Answer:
+        cid = self.session.add_user_message(question)
+        persona = self.session.persona.name if self.session.persona else ""
+        try:
+            embedded = answer_grounded(self.backend, turn.packed, question, turn.lang,  # type: ignore[arg-type]
+                                       terse=persona == "analyst", resample=resample, on_status=on_status)
+        except KeyboardInterrupt:
+            stopped = Reply(text="", model=self.backend.model, status="incomplete", finish_reason=None, usage=None)
+            self.session.commit_reply(cid, stopped, guard=self.guard)
+            raise
+        backend_name = "program" if embedded.source == "program" else None
+        result = self.session.commit_reply(cid, embedded.reply, guard=self.guard, backend=backend_name)
+        on_event(TextDelta(embedded.reply.text))
+        return self._finish(question, result, embedded.source, turn)
+
+    def _finish(self, question: str, result: TurnResult, source: AnswerSource, turn: GroundedTurn | None,
+                *, no_data: bool = False) -> Answer:
+        if turn is None:
+            return Answer(question, result, source)
+        notes = TurnGrounder.notes(turn, result.reply.text if source != "program" else "")
+        return Answer(question, result, source, turn, sources_block=notes.sources_block,
+                      unverified_numbers=notes.unverified_numbers, sources=notes.sources, no_data=no_data)

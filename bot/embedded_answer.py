@@ -1,0 +1,93 @@
+"""A grounded answer from a base model, checked before anyone sees it.
+
+The bundled model is a 270M *base* model: asked in a chat format it echoes its instructions
+or invents figures. So a grounded question reaches it as a few-shot completion
+(:mod:`prompts.fewshot`), decoded greedily, and its one-line answer is checked
+(:func:`prompts.verify.check_answer`): every number must be in the data and each source's
+main figure must be stated. An answer that fails is not shown as if it were right:
+
+1. ``model``: the free answer passed;
+2. ``model-constrained``: one retry under a grammar that lets the model write only the
+   data's own numbers (slower, so only on a failure), and that passed;
+3. ``program``: a short answer composed from the facts (:mod:`prompts.composed`), labelled.
+
+An embedded answer is one short line, so it is shown once checked rather than streamed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.llm.events import Reply, TokenUsage
+from prompts.composed import program_answer
+from prompts.fewshot import ANSWER_STOPS, completion_prompt, number_grammar
+from prompts.packer import PackedContext
+from prompts.verify import AnswerCheck, check_answer
+
+AnswerSource = Literal["model", "model-constrained", "program"]
+
+# One sentence or two; the examples are about 40 tokens long.
+ANSWER_MAX_TOKENS = 96
+# /retry asks for a different answer: greedy decoding would repeat the last one exactly.
+RESAMPLE_TEMPERATURE = 0.7
+
+
+class TextCompleter(Protocol):
+    """What this needs of a backend (the embedded one has it)."""
+
+    model: str
+
+    def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
+                      grammar: str | None = None, seed: int | None = None) -> object: ...
+
+
+@dataclass(frozen=True)
+class EmbeddedAnswer:
+    reply: Reply
+    source: AnswerSource
+    check: AnswerCheck  # of the answer shown (program answers pass by construction)
+    attempts: list[str]  # what the model wrote, in order, for --debug and the benchmark
+
+
+def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str, lang: str, *,
+                    terse: bool = False, resample: bool = False, constrained_retry: bool = True,
+                    on_status: Callable[[str], None] = lambda _s: None) -> EmbeddedAnswer:
+    """The checked answer to ``question`` over ``packed``; never an unchecked model text."""
+    prompt = completion_prompt(packed.text, question, lang, terse=terse)
+    attempts: list[str] = []
+    prompt_tokens = completion_tokens = 0
+
+    def attempt(**kwargs: object) -> tuple[str, AnswerCheck]:
+        nonlocal prompt_tokens, completion_tokens
+        out = backend.complete_text(prompt, max_tokens=ANSWER_MAX_TOKENS, stop=ANSWER_STOPS, **kwargs)  # type: ignore[arg-type]
+        text = _first_line(str(getattr(out, "text", "")))
+        prompt_tokens += int(getattr(out, "prompt_tokens", 0))
+        completion_tokens += int(getattr(out, "completion_tokens", 0))
+        attempts.append(text)
+        return text, check_answer(text, packed)
+
+    on_status("writing")
+    if resample:
+        text, check = attempt(temperature=RESAMPLE_TEMPERATURE, seed=random.randrange(2**31))
+    else:
+        text, check = attempt()
+    source: AnswerSource = "model"
+    if not check.ok and constrained_retry:
+        on_status("checking")
+        text, check = attempt(grammar=number_grammar(packed.text))
+        source = "model-constrained"
+    if not check.ok:
+        text, source = program_answer(packed, lang), "program"
+        check = AnswerCheck()
+    usage = TokenUsage(prompt_tokens, completion_tokens) if prompt_tokens else None
+    model = backend.model if source != "program" else "briefbot"
+    reply = Reply(text=text, model=model, status="complete", finish_reason=source, usage=usage)
+    return EmbeddedAnswer(reply=reply, source=source, check=check, attempts=attempts)
+
+
+def _first_line(text: str) -> str:
+    """The answer line only: a base model may run on into a new example."""
+    return text.strip().split("\n", 1)[0].strip()

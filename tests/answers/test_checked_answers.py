@@ -1,0 +1,113 @@
+"""The checks an embedded answer must pass before it is shown, over the fixed question set."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.grounded import GroundedTurn, prepare_grounded_turn
+from bot.settings import Settings
+from prompts.composed import program_answer
+from prompts.fewshot import allowed_numbers, completion_prompt, condense, examples, number_grammar, prefix
+from prompts.grounding import extract_numbers
+from prompts.verify import check_answer
+from tests.grounding.qset import RecordedFetcher, load_questions
+
+QUESTIONS = {q.id: q for q in load_questions()}
+
+
+def turn_for(qid: str) -> GroundedTurn:
+    q = QUESTIONS[qid]
+    return prepare_grounded_turn(q.q, settings=Settings(), fetcher=RecordedFetcher(q.data, q.now), now=q.now)
+
+
+def test_a_right_answer_passes() -> None:
+    turn = turn_for("ko-btc")
+    check = check_answer("비트코인은 162876000원으로 전일 대비 0.17% 내렸습니다 (Upbit, 2025-07-31 02:03 KST 기준).", turn.packed)
+    assert check.ok, check
+
+
+def test_an_invented_number_fails() -> None:
+    turn = turn_for("en-usdkrw")
+    check = check_answer("The USD/KRW rate is -7.046835 (Frankfurter).", turn.packed)
+    assert not check.ok
+    assert "-7.046835" in check.unverified
+
+
+def test_an_answer_without_the_asked_figure_fails() -> None:
+    # "The weather is nice" has no invented number, and no figure either.
+    turn = turn_for("en-weather-ny")
+    check = check_answer("The weather in New York is nice and clear.", turn.packed)
+    assert check.unverified == []
+    assert check.missing, "an answer stating none of the source's figures must not pass"
+
+
+def test_a_real_figure_in_the_wrong_role_fails() -> None:
+    # 163158000 is in the data, but as the previous close, not the price the question asks.
+    turn = turn_for("ko-btc")
+    check = check_answer("비트코인은 지금 163158000원입니다.", turn.packed)
+    assert check.unverified == []
+    assert not check.ok
+
+
+def test_a_conversion_question_needs_the_converted_amount() -> None:
+    turn = turn_for("ko-convert-100usd")
+    assert not check_answer("환율은 1달러당 1453.64원입니다.", turn.packed).ok
+    assert check_answer("100달러는 145364원입니다 (1달러당 1453.64원).", turn.packed).ok
+
+
+def test_every_source_of_a_multi_source_question_must_be_covered() -> None:
+    turn = turn_for("ko-multi")
+    assert not check_answer("비트코인은 162876000원입니다.", turn.packed).ok
+    assert check_answer("비트코인은 162876000원, 원달러 환율은 1453.64원입니다.", turn.packed).ok
+
+
+@pytest.mark.parametrize("qid", [q.id for q in QUESTIONS.values()])
+def test_the_program_answer_always_passes_its_own_check(qid: str) -> None:
+    turn = turn_for(qid)
+    if not turn.packed.sources:
+        return  # no data: the no-data answer is the program's, and there is nothing to compose
+    text = program_answer(turn.packed, turn.lang)
+    assert text and check_answer(text, turn.packed).ok, text
+    label = "briefbot이 데이터로 작성한 답변" if turn.lang == "ko" else "composed by briefbot from the data"
+    assert label in text
+
+
+def test_condensed_data_keeps_figures_and_drops_tables_and_fences() -> None:
+    turn = turn_for("en-lisbon-week")
+    text = condense(turn.packed.text)
+    assert "<<<" not in text and "01-26,17.7" not in text and "date(2024)" not in text
+    assert "max 18.6 at 02-01" in text and "12.1 °C" in text
+
+
+def test_the_prompt_is_the_fixed_prefix_then_this_question() -> None:
+    turn = turn_for("en-aapl")
+    prompt = completion_prompt(turn.packed.text, turn.question, "en")
+    assert prompt.startswith(prefix("en"))  # byte-identical prefix: llama.cpp reuses its state
+    assert prompt.endswith(f"Question: {turn.question}\nAnswer:")
+    assert "269.70 USD" in prompt
+
+
+def test_example_figures_share_nothing_with_the_question_set() -> None:
+    # A copied example figure must be caught by the number check, never pass as data.
+    example_numbers = {n.value for lang in ("en", "ko") for ex in examples(lang) for n in extract_numbers(ex.data)}
+    for qid in QUESTIONS:
+        packed = turn_for(qid).packed
+        data_numbers = {n.value for n in extract_numbers(packed.text)}
+        shared = {v for v in example_numbers & data_numbers if abs(v) >= 100}
+        assert not shared, (qid, shared)
+
+
+def test_korean_examples_are_polite_and_analyst_ones_terse() -> None:
+    polite = [ex.answer for ex in examples("ko")]
+    assert all(re.search(r"(니다|어요|에요)[.)]?", a) for a in polite)
+    assert len(prefix("en", terse=True)) < len(prefix("en"))
+
+
+def test_the_grammar_offers_exactly_the_context_numbers() -> None:
+    turn = turn_for("ko-btc")
+    numbers = allowed_numbers(turn.packed.text)
+    assert "162876000" in numbers and "1453.64" not in numbers
+    grammar = number_grammar(turn.packed.text)
+    assert '"162876000"' in grammar and "text ::= [^0-9\\n]" in grammar
