@@ -100,9 +100,10 @@ def render_png(points: Sequence[tuple[datetime, float]], title: str) -> bytes:
     axes.fill_between(times, values, min(values), color="#1f6feb", alpha=0.08)  # type: ignore[arg-type]
     family = hangul_font() if _has_hangul(title) else None
     axes.set_title(title, loc="left", fontsize=11, fontfamily=family)
-    locator = AutoDateLocator(minticks=2, maxticks=7)  # a few hours of points still get ticks
+    # minticks=2: a few hours of points still get ticks. (matplotlib leaves these two untyped.)
+    locator = AutoDateLocator(minticks=2, maxticks=7)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
     axes.grid(alpha=0.3)
     for side in ("top", "right"):

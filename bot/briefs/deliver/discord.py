@@ -24,7 +24,7 @@ from bot.briefs.document import BriefDocument
 from connectors.http import HttpClient
 
 CONTENT_LIMIT = 2000
-NO_MENTIONS = {"parse": []}
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}  # data can never ping @everyone or a role
 
 
 @dataclass(frozen=True)

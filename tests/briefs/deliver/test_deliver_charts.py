@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,11 +14,11 @@ from connectors.records import Observation, Series, SeriesPoint
 START = datetime(2026, 10, 31, 15, 0, tzinfo=UTC)
 
 
-def series(subject: str, column: str, values: list[float], *, step: timedelta, unit: str, connector: str) -> Series:
+def series(subject: str, column: str, values: Sequence[float], *, step: timedelta, unit: str, connector: str) -> Series:
     points = [SeriesPoint(time=START + i * step, values={column: v}) for i, v in enumerate(values)]
     return Series(
         connector=connector, kind=f"{connector}.series", subject=subject, source="test", source_url="https://x.example/",
-        fetched_at=START, as_of=points[-1].time, units={column: unit}, points=points,
+        fetched_at=START, as_of=points[-1].time, units={column: unit}, points=points, stale=False, note=None,
     )
 
 
@@ -69,7 +70,7 @@ def test_korean_titles_use_hangul_only_when_a_font_can_draw_it() -> None:
 def test_records_without_a_drawable_series_get_no_chart() -> None:
     one_point = series("EUR/USD", "rate", [1.08], step=timedelta(days=1), unit="USD per 1 EUR", connector="fx")
     observation = Observation(connector="fx", kind="fx.rate", subject="USD/KRW", source="t", source_url="https://x/",
-                              fetched_at=START, as_of=START)
+                              fetched_at=START, as_of=START, stale=False, note=None)
 
     assert charts_for([one_point, observation], lang="en") == []
     assert sparklines_for([one_point, observation], lang="en") == []

@@ -160,3 +160,29 @@ def test_secrets_appear_in_no_report_row_or_error(receivers: Receivers, tmp_path
     for secret in SECRETS:
         assert secret not in shown and secret not in rows
     assert "telegram chat -1001234567890" in shown and "discord http://127.0.0.1:9/…" in shown
+
+
+def test_slack_messages_stay_within_50_blocks_of_3000_characters(receivers: Receivers, tmp_path: Path) -> None:
+    targets = [t for t in all_targets(receivers, tmp_path / "a") if t.kind == "slack"]
+    doc = long_document(600)  # ~200,000 characters: more sections than one message may hold
+
+    [report] = deliver_all(doc, targets, db_path=tmp_path / "b.db", http=make_http(receivers), sleep=RecordedSleep())
+
+    messages = receivers.of("slack")
+    assert report.status == "delivered" and report.parts == len(messages) >= 2  # the receiver refuses over-limit blocks
+    assert all(doc.run_key in m.text for m in messages)
+    assert sum(m.text.count("Paragraph ") for m in messages) == 600  # nothing dropped between messages
+
+
+def test_a_rerun_sends_the_first_plan_even_if_the_document_changed(receivers: Receivers, tmp_path: Path) -> None:
+    receivers.fail(DISCORD_PATH, *[plain(503)] * 5)
+    targets = [t for t in all_targets(receivers, tmp_path / "a") if t.kind == "discord"]
+    db = tmp_path / "b.db"
+    first = long_document(2)
+    deliver_all(first, targets, db_path=db, http=make_http(receivers), sleep=RecordedSleep())
+    changed = long_document(40, run_key=first.run_key)  # e.g. the model wrote another summary this time
+
+    [report] = deliver_all(changed, targets, db_path=db, http=make_http(receivers), sleep=RecordedSleep())
+
+    texts = [a.text for a in receivers.of("discord") if not a.files]
+    assert report.status == "delivered" and len(texts) == 1 and "Paragraph 3 " not in texts[0]
