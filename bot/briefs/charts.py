@@ -116,17 +116,34 @@ def render_png(points: Sequence[tuple[datetime, float]], title: str) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def hangul_font() -> str | None:
-    """The family name of an installed font that has Hangul, or None (checked once)."""
+    """The family name of an installed font that really draws Hangul, or None (checked once)."""
     from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
 
     for entry in font_manager.fontManager.ttflist:
-        try:
-            if 0xAC00 in FT2Font(entry.fname).get_charmap():
-                return str(entry.name)
-        except (OSError, RuntimeError, ValueError):
-            continue
+        if draws_distinct_glyphs(entry.fname, "가나"):
+            return str(entry.name)
     return None
+
+
+def draws_distinct_glyphs(font_path: str, chars: str) -> bool:
+    """Whether the font maps each character to its own picture. A character map is not
+    enough: matplotlib's bundled "Last Resort" font maps every code point, to one box."""
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        font = FT2Font(font_path)
+        charmap = font.get_charmap()
+        if any(ord(c) not in charmap for c in chars):
+            return False
+        pictures: set[bytes] = set()
+        for char in chars:
+            font.set_size(24, 72)
+            font.set_text(char, 0.0)
+            font.draw_glyphs_to_bitmap()
+            pictures.add(font.get_image().tobytes())
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return len(pictures) == len(chars)
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.briefs.charts import charts_for, drawable, format_value, hangul_font, sparkline, sparklines_for
+from bot.briefs.charts import (
+    charts_for, draws_distinct_glyphs, drawable, format_value, hangul_font, sparkline, sparklines_for,
+)
 from connectors.records import Observation, Series, SeriesPoint
 
 START = datetime(2026, 10, 31, 15, 0, tzinfo=UTC)
@@ -94,3 +96,14 @@ def test_sparkline_scales_to_the_range_and_fits_one_row() -> None:
     assert len(sparkline([float(i) for i in range(500)])) == 32
     assert [format_value(v) for v in (162_876_000, 1380.5234, 72400.0, 0.0123456)] == [
         "162,876,000", "1,380.52", "72,400", "0.01235"]
+
+
+def test_a_font_that_draws_one_box_for_everything_does_not_count_as_hangul() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    from pathlib import Path
+
+    fonts = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf"
+    # Last Resort has every code point in its map, and draws the same placeholder for each.
+    assert not draws_distinct_glyphs(str(fonts / "LastResortHE-Regular.ttf"), "가나")
+    assert draws_distinct_glyphs(str(fonts / "DejaVuSans.ttf"), "AB")
+    assert not draws_distinct_glyphs(str(fonts / "DejaVuSans.ttf"), "가나")  # not in its map at all
