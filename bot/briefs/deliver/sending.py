@@ -65,6 +65,8 @@ def _deliver_one(
     except (OSError, ValueError) as exc:
         # Nothing stored: the document could not even be rendered for this destination.
         return DeliveryReport(target.describe(), target.kind, "failed", 0, 0, [], redactor.scrub(str(exc)))
+    if not rows:
+        return DeliveryReport(target.describe(), target.kind, "delivered", 0, 0, [], None)  # nothing to send
     pace = target.pace
     sent_before = False
     for row in rows:

@@ -107,3 +107,20 @@ def test_a_font_that_draws_one_box_for_everything_does_not_count_as_hangul() -> 
     assert not draws_distinct_glyphs(str(fonts / "LastResortHE-Regular.ttf"), "가나")
     assert draws_distinct_glyphs(str(fonts / "DejaVuSans.ttf"), "AB")
     assert not draws_distinct_glyphs(str(fonts / "DejaVuSans.ttf"), "가나")  # not in its map at all
+
+
+def test_charts_and_sparklines_of_records_the_real_connectors_built_from_recorded_payloads() -> None:
+    pytest.importorskip("matplotlib")
+    from tests.grounding.payload_records import BUILDERS
+
+    fetched = datetime(2025, 10, 29, 22, 0, tzinfo=UTC)
+    records = [*BUILDERS["yahoo_aapl"](fetched), *BUILDERS["weather_newyork"](fetched), *BUILDERS["fx_usd_krw"](fetched)]
+
+    charts = charts_for(records, lang="en")
+    lines = sparklines_for(records, lang="en")
+
+    # One chart per series (the quote, the current weather and the FX rate are single readings).
+    assert [c.title for c in charts] == ["AAPL · 124d close (USD)", "New York, United States · 6h temperature (°C)"]
+    assert all(png_size(c.png) == (800, 300) for c in charts)
+    assert lines[0].startswith("AAPL 124d ") and lines[0].endswith(" 269.7 USD")
+    assert lines[1].startswith("New York, United States 6h temperature ") and lines[1].endswith(" 19.7 °C")
