@@ -50,10 +50,10 @@ class Retry:
 
 @dataclass(frozen=True)
 class Refused:
-    """Permanent for this part: another attempt would get the same answer."""
+    """Permanent for this part: another attempt in this run would get the same answer.
+    The destination's later parts wait too: parts arrive in order or not at all."""
 
     detail: str
-    stop_target: bool = True  # do not send this target's later parts in this run (410, 401, ...)
 
 
 SendOutcome = Accepted | Retry | Refused

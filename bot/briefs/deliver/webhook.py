@@ -92,7 +92,7 @@ class WebhookTarget:
             return Refused(redirect_detail(response))
         if is_transient(response.status):
             return Retry(f"HTTP {response.status}: {response.snippet()}", after=retry_after_header(response))
-        return Refused(f"HTTP {response.status}: {response.snippet()}", stop_target=False)
+        return Refused(f"HTTP {response.status}: {response.snippet()}")
 
 
 def signing_key(secret: str) -> bytes | None:
