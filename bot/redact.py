@@ -46,6 +46,11 @@ _WEBHOOK = re.compile(
     re.IGNORECASE,
 )
 
+# A Telegram bot token ("123456789:AA...", 35 characters after the colon), also inside the
+# API's URL path (/bot<token>/sendMessage), and a Standard Webhooks signing secret.
+_TELEGRAM_TOKEN = re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}")
+_WEBHOOK_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}")
+
 REDACTED = "[REDACTED]"
 
 
@@ -94,6 +99,8 @@ class Redactor:
 def scrub_shapes(text: str) -> str:
     """Mask text that looks like a credential, whoever it belongs to."""
     text = _WEBHOOK.sub(lambda m: mask(m.group(0)), text)
+    text = _TELEGRAM_TOKEN.sub(lambda m: f"{m.group(1) or ''}{REDACTED}", text)
+    text = _WEBHOOK_SECRET.sub(f"whsec_{REDACTED}", text)
     text = _KEY_SHAPE.sub(lambda m: f"{m.group(1)}…{m.group(2)}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)

@@ -246,6 +246,67 @@ class HttpClient:
             raise _give_up(failure, source=source, url=shown_url, outcome=outcome, deadline=self.deadline) from failure
 
 
+    def post(
+        self,
+        url: str,
+        *,
+        source: str,
+        body: bytes | None = None,
+        fields: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """POST once: ``body`` as given (set its Content-Type in ``headers``), or a multipart
+        form of ``fields`` and ``files`` (name -> (filename, bytes, content type)).
+
+        No retry and no redirect: the caller (the delivery outbox) records each attempt and
+        decides when to try again, and a redirected POST would resend a message elsewhere.
+        Returns the response for any status; a connection failure or timeout raises
+        :class:`SourceUnavailable`, as after ``get``'s last attempt.
+        """
+        sent_url = rewrite_url(url, self.rules)
+        shown_url = self.redactor.scrub(redact_url(sent_url))
+        timeout = (min(MAX_CONNECT_TIMEOUT, self.timeout), self.timeout)
+        with self._sent_lock:
+            self.requests_sent += 1
+        log.debug("POST %s", shown_url)
+        try:
+            raw = self.session.post(
+                sent_url,
+                data=body if body is not None else dict(fields or {}),
+                files=dict(files) if files else None,
+                headers=dict(headers or {}),
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.ConnectionError as exc:
+            if _is_name_resolution_failure(exc):
+                raise _unresolved_host(exc, sent_url, source=source, redactor=self.redactor) from exc
+            raise SourceUnavailable(
+                f"cannot connect to {source}: {self.redactor.scrub(_reason(exc))} [{shown_url}]",
+                hint="check the destination URL (or BRIEFBOT_HTTP_REWRITE) and the network",
+            ) from exc
+        except requests.Timeout as exc:
+            raise SourceUnavailable(
+                f"{source} did not answer within {self.timeout:.1f} s [{shown_url}]",
+                hint="BRIEFBOT_HTTP_TIMEOUT sets how long to wait",
+            ) from exc
+        except requests.RequestException as exc:
+            raise SourceUnavailable(
+                f"cannot send to {source}: {self.redactor.scrub(_reason(exc))} [{shown_url}]",
+                hint="check the destination URL and the network",
+            ) from exc
+        return HttpResponse(
+            status=raw.status_code,
+            headers=raw.headers,
+            text=raw.text,
+            url=shown_url,
+            fetched_at=self.now(),
+            source=source,
+            redactor=self.redactor,
+        )
+
+
 def _give_up(
     failure: TransientFailure, *, source: str, url: str, outcome: RetryOutcome, deadline: float
 ) -> SourceUnavailable | RateLimited:

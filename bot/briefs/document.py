@@ -31,6 +31,7 @@ class BriefDocument:
     missing: list[str] = field(default_factory=list)  # one line per source that failed
     charts: list[Chart] = field(default_factory=list)
     sparklines: list[str] = field(default_factory=list)  # "KRW-BTC 30d ▁▂▃▅▇ 162,876,000 KRW"
+    timezone: str = "UTC"  # the brief's IANA zone: {date} and {time} in archive paths are local to it
 
     def markdown(self, chart_links: dict[str, str] | None = None) -> str:
         """The whole brief as Markdown; charts linked by ``chart_links[name]`` when given."""
