@@ -40,6 +40,21 @@ KOREAN_COINS: dict[str, str] = {
     "솔라나": "KRW-SOL", "도지코인": "KRW-DOGE", "에이다": "KRW-ADA", "트론": "KRW-TRX",
 }
 _MARKET = re.compile(r"^[A-Z]{3,5}-[A-Z0-9]{1,15}$")
+# CoinGecko ids of the coins people name most, with their exchange tickers: lets a record's
+# subject ("bitcoin/usd", "KRW-BTC") say which coin it prices, whichever source answered.
+GECKO_TICKERS: dict[str, str] = {
+    "bitcoin": "BTC", "ethereum": "ETH", "ripple": "XRP", "solana": "SOL", "dogecoin": "DOGE",
+    "cardano": "ADA", "tron": "TRX",
+}
+
+
+def coin_of_subject(subject: str) -> str | None:
+    """The ticker a crypto record's subject names: 'KRW-BTC' → 'BTC', 'bitcoin/usd' → 'BTC'."""
+    if "/" in subject:
+        return GECKO_TICKERS.get(subject.split("/", 1)[0].lower())
+    if "-" in subject:
+        return subject.rsplit("-", 1)[1].upper()
+    return None
 
 
 class CryptoParams(ConnectorParams):
