@@ -35,6 +35,7 @@ from prompts.facts import (
     observation_facts,
     series_facts,
 )
+from prompts import readable
 from prompts.grounding import korean_amount
 
 # The fence markers; the grounded system prompt names them (with "id" for the nonce).
@@ -166,7 +167,13 @@ def _strip(text: str) -> str:
 
 
 def fmt_number(value: float | int, name: str, unit: str, *, currency: str = "") -> str:
-    """Round by meaning: KRW none, percentages 1 decimal, temperatures 1, prices 2, rates 6 digits."""
+    """Round by meaning: KRW none, percentages 1 decimal, temperatures 1, prices 2, rates 6 digits.
+    A value that rounds to zero is written without a sign ("-0.0" reads as a fall)."""
+    text = _fmt_number(value, name, unit, currency=currency)
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def _fmt_number(value: float | int, name: str, unit: str, *, currency: str = "") -> str:
     v = float(value)
     if isinstance(value, int) and not unit:
         return str(value)
@@ -438,11 +445,14 @@ class ContextPacker:
             age_text=age_in_words(age, self.lang),
             stale=rec.stale,
             note=clean_text(rec.note) if rec.note else None,
-            headline=self._headline(rec, rec_facts, zone),
+            headline=self._headline(rec, rec_facts, zone, now),
         )
 
-    def _headline(self, rec: Record, rec_facts: list[Fact], zone: tzinfo) -> str:
-        """Two or three main figures: what the user most needs to see verbatim."""
+    def _headline(self, rec: Record, rec_facts: list[Fact], zone: tzinfo, now: datetime) -> str:
+        """Two or three main figures: what the user most needs to see verbatim, in words
+        (prompts.readable) for the built-in sources, as "field value" for plugins."""
+        if readable.is_known(rec):
+            return readable.headline(rec, rec_facts, self.lang, zone, now)
         parts: list[str] = []
         if isinstance(rec, Series):
             finance = rec.connector in ("fx", "crypto", "stocks")
@@ -681,7 +691,7 @@ class ContextPacker:
             val = fmt_number(f.number or 0.0, "amount", f.unit, currency=f.unit)
             ko = f" ({korean_amount(f.number or 0.0)})" if self.lang == "ko" and f.unit == "KRW" and abs(f.number or 0) >= 1e4 else ""
             what = clean_text(f.subject) if f.field == "amount" else f"{clean_text(f.subject)} {f.field}"
-            return f"conversion: {what} = {val} {f.unit}{ko} {f.detail}"
+            return f"conversion: {what} = {readable.grouped(val)} {f.unit}{ko} ({f.detail})"
         val = fmt_number(f.number or 0.0, "pct", "%")
         return f"comparison: {clean_text(f.subject)} change differs by {val} percentage points"
 
