@@ -64,6 +64,9 @@ class WeatherParams(PlaceParams):
         None, description="first day of daily figures (YYYY-MM-DD; up to 92 days back, 15 ahead)", examples=["2025-03-01"]
     )
     end: dt.date | None = Field(None, description="last day of daily figures (default: start)", examples=["2025-03-07"])
+    units: Literal["metric", "imperial"] = Field(
+        "metric", description="metric (°C, km/h, mm) or imperial (°F, mph, inch); default: BRIEFBOT_UNITS", examples=["imperial"]
+    )
 
     @model_validator(mode="after")
     def _period(self) -> Self:
@@ -140,6 +143,9 @@ class WeatherConnector(Connector[WeatherParams]):
     ttl_seconds = 10 * 60.0  # Open-Meteo updates current conditions every 15 minutes
     base_url_settings = ("open_meteo_url", "open_meteo_geocoding_url")
 
+    def param_defaults(self) -> dict[str, Any]:
+        return {"units": self.ctx.settings.units}
+
     def fetch(self, params: WeatherParams) -> list[Record]:
         place = resolve_place(self.ctx, params.place) if params.place else Place.from_coordinates(params.lat or 0.0, params.lon or 0.0)
         query: dict[str, str | int | float] = {
@@ -150,6 +156,9 @@ class WeatherConnector(Connector[WeatherParams]):
             "forecast_days": params.days,
             "timezone": place.timezone or "auto",
         }
+        if params.units == "imperial":
+            # Open-Meteo converts; the records read the units back from the payload.
+            query.update(temperature_unit="fahrenheit", wind_speed_unit="mph", precipitation_unit="inch")
         period = params.period()
         if period is not None:
             self._check_period(period, place)

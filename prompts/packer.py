@@ -729,7 +729,7 @@ class ContextPacker:
         body_parts.extend(failures)
         if omitted:
             body_parts.append("## OMITTED for the token budget: " + "; ".join(omitted))
-        if not blocks and not failures:
+        if not blocks and not failures and not omitted:  # data cut for the budget is not "no data"
             body_parts.append("## NO DATA: no data source was fetched for this question.")
         body = "\n".join(p for p in body_parts if p)
         nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:4]

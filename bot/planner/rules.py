@@ -201,7 +201,7 @@ def plan_question(question: str, *, now: datetime | None = None, zone: str | Non
         if not found.places:
             unresolved.append("weather asked but no place named")
         for place in found.places:
-            params = {"place": place.name, **_weather_days(text, lowered, asked, today)}
+            params = {"place": place.name, **_weather_days(text, lowered, asked, today), **_units(lowered)}
             why = "weather words" if wants_weather else "a place named without a topic"
             steps.append(PlanStep("weather", params, f"{why}: {place.name}"))
         if place_only:
@@ -269,6 +269,19 @@ def _weather_days(text: str, lowered: str, asked: DateAsk | None, today: date) -
     if days and days >= WEEK_SCALE_DAYS:
         params["hours"] = "0"  # a question about the coming days is answered by daily figures
     return params
+
+
+_IMPERIAL = re.compile(r"°f\b|fahrenheit|화씨|\bmph\b|\bimperial\b")
+_METRIC = re.compile(r"°c\b|celsius|섭씨|km/h|\bmetric\b")
+
+
+def _units(lowered: str) -> dict[str, str]:
+    """Units the question asks for; none named leaves BRIEFBOT_UNITS to decide."""
+    if _IMPERIAL.search(lowered):
+        return {"units": "imperial"}
+    if _METRIC.search(lowered):
+        return {"units": "metric"}
+    return {}
 
 
 def _fx_dates(asked: DateAsk | None, horizon: int | None, today: date) -> dict[str, str]:

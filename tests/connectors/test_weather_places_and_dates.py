@@ -89,3 +89,23 @@ def test_days_the_forecast_cannot_serve_are_refused_with_exit_34(rsps, tmp_path:
         make_runtime(tmp_path, clock=JAN_26).fetch("weather", {"place": "Springfield", "start": start, "end": end})
     assert info.value.exit_code == 34 and says in info.value.message
     assert all("forecast" not in c.request.url for c in rsps.calls)
+
+
+def test_imperial_units_are_asked_of_open_meteo_and_read_back(rsps, tmp_path: Path) -> None:
+    fahrenheit = {**LISBON, "current_units": {**LISBON["current_units"], "temperature_2m": "°F"}}
+    rsps.add(responses.GET, GEO, json=SPRINGFIELD)
+    rsps.add(responses.GET, FORECAST, json=fahrenheit)
+    record = make_runtime(tmp_path, clock=JAN_26).fetch("weather", {"place": "Springfield", "units": "imperial"}).records[0]
+    query = _query(rsps.calls[1])
+    assert (query["temperature_unit"], query["wind_speed_unit"], query["precipitation_unit"]) == ("fahrenheit", "mph", "inch")
+    assert record.units["temperature"] == "°F"
+
+
+def test_the_units_setting_is_the_default_and_part_of_the_cache_key(rsps, tmp_path: Path) -> None:
+    rsps.add(responses.GET, GEO, json=SPRINGFIELD)
+    rsps.add(responses.GET, FORECAST, json=LISBON)
+    make_runtime(tmp_path, clock=JAN_26, settings={"units": "imperial"}).fetch("weather", {"place": "Springfield"})
+    assert _query(rsps.calls[-1])["temperature_unit"] == "fahrenheit"
+    make_runtime(tmp_path, clock=JAN_26).fetch("weather", {"place": "Springfield"})  # metric: not the cached °F answer
+    assert "temperature_unit" not in _query(rsps.calls[-1])
+    assert sum("forecast" in c.request.url for c in rsps.calls) == 2
