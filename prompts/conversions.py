@@ -163,7 +163,7 @@ def _coin_amount(records: Sequence[Record], value: float, coin: str, to: str) ->
         cur = str(rec.values().get("currency") or "").upper()
         if price is None or not cur:
             continue
-        total, unit, detail = value * price[1], cur, f"{source_of(rec)}, {coin.upper()} {_plain(price[1])} {cur}"
+        total, unit, detail = value * price[1], cur, f"{source_of(rec)}, {coin.upper()} {_plain(price[1], cur)} {cur}"
         if cur != to.upper():
             rate = find_rate(records, cur, to)
             if rate is not None:
@@ -182,12 +182,13 @@ def _rate_detail(rate: Rate) -> str:
     return f"{source_of(rate.record)}, {day}, {rate.base}/{rate.quote} {rate.rate:g}"
 
 
-def _plain(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"
+def _plain(v: float, currency: str) -> str:
+    return f"{v:,.0f}" if currency in ("KRW", "JPY") else f"{v:,.2f}"
 
 
 def _fmt_amount(v: float) -> str:
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
+    """The amount as the user wrote it: '50', '1,000', '0.5' (coins go to 8 decimals)."""
+    return f"{v:,.0f}" if v == int(v) else f"{v:,.8f}".rstrip("0")
 
 
 _PRICE_FIELDS = ("price", "trade_price", "regular_market_price", "close", "last")

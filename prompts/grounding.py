@@ -124,6 +124,9 @@ class _Num:
     text: str  # as written
     value: float
     tolerance: float  # half a unit of the last written digit, scaled
+    # Korean amounts (8,143만, 1억 6,287만) are read cut at their last unit as often as
+    # rounded: such a number also stands for values up to one unit above it.
+    cut: bool = False
 
 
 _SCALES = {"천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12, "k": 1e3, "thousand": 1e3, "million": 1e6,
@@ -139,7 +142,8 @@ _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|(\d{4})년\s*(\d{1,2})월\s*(\d
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b")
 # Numbers that are names, not quantities: PM2.5, PM10, 52-week, 24h, list markers.
 _IDENTIFIER = re.compile(
-    r"(?i)\bpm\s?(?:2\.5|10)\b|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
+    r"(?i)\bpm\s?(?:2\.5|10)\b|\b\d{1,3}\s?(?:d|h|days?|hours?|weeks?|months?|years?)\b|"
+    r"\d{1,3}\s?(?:일|시간|주|개월|년)(?=\s?(?:변동|간|동안))|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
     r"\b\d{6}\.K[SQ]\b|^\s*\d+[.)]\s|\bwmo\b|\b[A-Z]{2,}\d+\b|\bO3\b|\bNO2\b|\bSO2\b|\bCO2\b"
 )
 _KO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
@@ -185,7 +189,8 @@ def _to_num(match_text: str) -> _Num | None:
     scale = _SCALES.get(m.group(3).lower(), 1.0) if m.group(3) else 1.0  # "%" keeps scale 1
     if m.group(1) in ("-", "−"):
         value = -value
-    return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale)
+    cut = bool(m.group(3)) and m.group(3)[-1] in ("만", "억", "조")
+    return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale, cut=cut)
 
 
 def _merge_korean(nums: list[tuple[int, int, _Num]]) -> list[_Num]:
@@ -196,10 +201,8 @@ def _merge_korean(nums: list[tuple[int, int, _Num]]) -> list[_Num]:
             ps, pe, p = out[-1]
             big = p.text[-1:] in ("조", "억", "만") and n.text[-1:] in ("억", "만", "천") or (p.text[-1:] in ("조", "억", "만") and n.text[-1:].isdigit())
             if big and start - pe <= 1 and abs(n.value) < abs(p.value):
-                # Korean amounts are read cut, not rounded, at their last unit (162,876,000 is
-                # said "1억 6,287만" as often as "1억 6,288만"): a whole last unit is tolerated.
-                tolerance = n.tolerance * 2 if n.text[-1:] in ("억", "만", "천") else n.tolerance
-                merged = _Num(f"{p.text} {n.text}", p.value + math.copysign(n.value, p.value), tolerance)
+                merged = _Num(f"{p.text} {n.text}", p.value + math.copysign(n.value, p.value), n.tolerance,
+                              cut=n.cut or p.cut)
                 out[-1] = (ps, end, merged)
                 continue
         out.append((start, end, n))
@@ -282,6 +285,8 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
     for n in extract_numbers(answer):
         v = abs(n.value)
         tol = max(n.tolerance, v * 1e-9)
+        if n.cut:  # rounded (v ± half a unit) or cut (v up to a whole unit above): one window
+            v, tol = v + tol / 2, tol * 1.5
         if not _near(refs, v, tol):
             flagged.append(n.text)
     context_dates, context_times = _dates(packed.text, expand=True), _times(packed.text)

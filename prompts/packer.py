@@ -179,7 +179,7 @@ def _fmt_number(value: float | int, name: str, unit: str, *, currency: str = "")
         return str(value)
     lname = name.lower()
     u = unit.strip()
-    if u in ("KRW", "원", "₩") or (currency == "KRW" and _is_money(lname)):
+    if u in _WHOLE_UNITS or (currency in _WHOLE_UNITS and _is_money(lname)):
         return f"{v:.0f}"
     if u == "%" or "pct" in lname or "percent" in lname:
         # 1 decimal, but keep 2 below 1% so a 0.17% move does not read as 0.2%.
@@ -195,6 +195,10 @@ def _fmt_number(value: float | int, name: str, unit: str, *, currency: str = "")
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return _strip(f"{v:.2f}") if abs(v) >= 1 else _strip(f"{v:.4g}")
+
+
+# Currencies whose amounts are written without minor units (no one writes 14,866.00 yen).
+_WHOLE_UNITS = frozenset({"KRW", "원", "₩", "JPY", "¥", "ISK"})
 
 
 def _is_money(lname: str) -> bool:

@@ -188,7 +188,8 @@ def _weather_series(rec: Record, facts: Sequence[Fact], lang: Lang, zone: tzinfo
         parts.append(wet)
     if rec.points:
         first, last = rec.points[0].time.astimezone(zone), rec.points[-1].time.astimezone(zone)
-        span = f"{first:%m-%d}~{last:%m-%d}" if daily else f"{first:%m-%d %H:%M}~{last:%H:%M}"
+        span = (f"{first:%m-%d}~{last:%m-%d}" if first.date() != last.date() else f"{first:%m-%d}") if daily else \
+            f"{first:%m-%d %H:%M}~{last:%H:%M}"
         parts.insert(0, span)
     return ", ".join(parts)
 

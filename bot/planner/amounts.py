@@ -26,6 +26,9 @@ _UNIT_WORDS = "|".join(re.escape(w) for w in sorted(_UNITS, key=len, reverse=Tru
 _SCALE_WORDS = r"(k|thousand|million|billion|천|만|억)?"
 
 _AMOUNT = re.compile(rf"{_NUM}\s*{_SCALE_WORDS}\s*({_UNIT_WORDS})(?![a-z])", re.IGNORECASE)
+# "비트코인 0.5개", "이더리움 2개": a coin counted after its name.
+_COIN_WORDS = "|".join(re.escape(w) for w in sorted((n for n in COINS), key=len, reverse=True))
+_COIN_COUNT = re.compile(rf"({_COIN_WORDS})\s*{_NUM}\s*개", re.IGNORECASE)
 _SYMBOL_AMOUNT = re.compile(rf"([$€£¥₩])\s?{_NUM}\s*(k|thousand|million|billion)?", re.IGNORECASE)
 # "in won", "to dollars", "into yen"; "원화로", "엔화로", "달러로", "몇 원".
 _TARGET_EN = re.compile(rf"\b(?:in|to|into)\s+({_UNIT_WORDS})(?![a-z])", re.IGNORECASE)
@@ -40,6 +43,8 @@ def find_amount(text: str) -> tuple[float, str] | None:
         if unit == "KRW" and m.group(3) == "원" and _is_target(text, m.end()):
             continue  # "몇 원으로": the target, not an amount
         hits.append((m.start(), _number(m.group(1)) * _SCALE.get((m.group(2) or "").lower(), 1.0), unit))
+    for m in _COIN_COUNT.finditer(text):
+        hits.append((m.start(), _number(m.group(2)), COINS[m.group(1).lower()].ticker))
     for m in _SYMBOL_AMOUNT.finditer(text):
         hits.append((m.start(), _number(m.group(2)) * _SCALE.get((m.group(3) or "").lower(), 1.0), _SYMBOLS[m.group(1)]))
     if not hits:

@@ -30,7 +30,7 @@ _KO_NOT_PLACES = frozenset(
 _EN_STOP = frozenset(
     """today tomorrow tonight now right this next last on at for the weekend week weather forecast temperature
     air quality rain snow like be is will and or please currently yesterday morning evening afternoon days day
-    in of what how hot cold going""".split()
+    in of what how hot cold going fahrenheit celsius degrees metric imperial units""".split()
 )
 _EN_TOPIC = r"(?:weather|forecast|temperature|temp|air quality|air|rain|snow|humidity|wind)"
 _WORD = r"[A-Za-z][A-Za-z.'\-]*"
