@@ -30,7 +30,9 @@ _KO_NOT_PLACES = frozenset(
 _EN_STOP = frozenset(
     """today tomorrow tonight now right this next last on at for the weekend week weather forecast temperature
     air quality rain snow like be is will and or please currently yesterday morning evening afternoon days day
-    in of what how hot cold going fahrenheit celsius degrees metric imperial units""".split()
+    in of what how hot cold going fahrenheit celsius degrees metric imperial units an my me here there it
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
 )
 _EN_TOPIC = r"(?:weather|forecast|temperature|temp|air quality|air|rain|snow|humidity|wind)"
 _WORD = r"[A-Za-z][A-Za-z.'\-]*"
@@ -42,16 +44,38 @@ _EN_PHRASE = re.compile(rf"{_WORD}(?:\s+{_WORD}){{0,3}}(?:\s*,\s*{_WORD}(?:\s+{_
 _EN_BEFORE = re.compile(rf"({_CAP}(?:,?\s+{_CAP}){{0,3}})\s+{_EN_TOPIC}\b")
 
 
+# Endings that mark a noun as where something happens ("여수에", "여수의", "여수는").
+_KO_PLACE_PARTICLES = ("에서는", "에서", "에는", "에", "의", "은", "는")
+_KO_TOPIC_WORDS = ("날씨", "기온", "온도", "비", "눈", "우산", "습도", "바람", "예보", "강수", "미세먼지", "초미세먼지",
+                   "공기", "대기질", "황사", "대기", "추워", "춥", "더워", "덥", "맑", "흐리")
+
+
 def korean_place_phrase(text: str) -> str | None:
-    """The first Hangul word that reads as a place, particles and 시/군 stripped."""
-    for word in _HANGUL_WORD.findall(text):
+    """The first Hangul word that reads as a place, particles and 시/군 stripped.
+
+    A word counts when a locative or topic particle marks it (여수에, 여수의, 춘천은) or when
+    the weather or air word it is about follows it, date words aside ("목포 이번 주말 날씨");
+    so "우산 챙겨야 해?" names no place and the plan says so instead of asking for "챙겨야"."""
+    words = _HANGUL_WORD.findall(text)
+    for i, word in enumerate(words):
         stem = _strip_particle(word)
         if stem in _KO_NOT_PLACES or word in _KO_NOT_PLACES or len(stem) < 2:
             continue
         if any(stem.startswith(w) and len(w) >= 2 and w in _KO_NOT_PLACES for w in (stem[:2], stem[:3])):
             continue  # 날씨는, 미세먼지가: a topic word with a particle left on
-        return _strip_admin(stem)
+        marked = stem != word and word.endswith(_KO_PLACE_PARTICLES)
+        if marked or _topic_follows(words[i + 1:]):
+            return _strip_admin(stem)
     return None
+
+
+def _topic_follows(rest: list[str]) -> bool:
+    for word in rest:
+        if word.startswith(_KO_TOPIC_WORDS):
+            return True
+        if _strip_particle(word) not in _KO_NOT_PLACES:
+            return False  # another noun in between: the topic is not about this word
+    return False
 
 
 def _strip_particle(word: str) -> str:

@@ -97,3 +97,19 @@ def test_a_six_digit_number_is_no_stock_code_outside_a_stock_question(text: str)
                                             ("005930.KS", "stocks symbol=005930.KS days=0")])
 def test_a_six_digit_code_in_a_stock_question_still_is(text: str, step: str) -> None:
     assert [s.as_cli() for s in plan_question(text).steps] == [step]
+
+
+@pytest.mark.parametrize("text", ["우산 챙겨야 해?", "비 올까?", "날씨 좋으면 산책 갈까?"])
+def test_korean_words_that_are_no_place(text: str) -> None:
+    assert korean_place_phrase(text) is None
+
+
+@pytest.mark.parametrize("text", ["How cold is it in January?", "Will it rain on Friday in my area?",
+                                  "Is it hot in here?", "weather in an hour"])
+def test_english_words_that_are_no_place(text: str) -> None:
+    assert english_place_phrase(text) is None
+
+
+def test_no_place_found_leaves_the_plan_unsure_for_the_model_planner() -> None:
+    plan = plan_question("우산 챙겨야 해?")
+    assert plan.steps == [] and not plan.confident and "weather asked but no place named" in plan.unresolved
