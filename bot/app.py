@@ -47,7 +47,10 @@ class App:
 
     @cached_property
     def loaded(self) -> LoadedSettings:
-        return load_settings(self.env, cwd=self.cwd, overrides=self._overrides)
+        loaded = load_settings(self.env, cwd=self.cwd, overrides=self._overrides)
+        for warning in loaded.warnings:
+            self.stderr.write(scrub_shapes(f"warning: {warning}") + "\n")
+        return loaded
 
     @property
     def settings(self) -> Settings:

@@ -85,9 +85,9 @@ class Settings(BaseModel):
     coingecko_url: str = _f("BRIEFBOT_COINGECKO_URL", "CoinGecko API base", "https://api.coingecko.com")
     yahoo_url: str = _f("BRIEFBOT_YAHOO_URL", "Yahoo Finance chart API base", "https://query1.finance.yahoo.com")
     alphavantage_url: str = _f("BRIEFBOT_ALPHAVANTAGE_URL", "Alpha Vantage API base", "https://www.alphavantage.co")
-
-    # --- briefs ------------------------------------------------------------------------------
-    webhook_url: SecretStr | None = _f("BRIEFBOT_WEBHOOK_URL", "where scheduled briefs are posted (Slack/Discord style)", secret=True)
+    units: Literal["metric", "imperial"] = _f(
+        "BRIEFBOT_UNITS", "weather units when a question does not say: metric (°C, km/h, mm) or imperial (°F, mph, inch)", "metric"
+    )
 
     # ----------------------------------------------------------------------------------------
     def resolved_backend(self) -> Literal["openai", "local"]:
@@ -135,6 +135,7 @@ class LoadedSettings:
     settings: Settings
     origin: dict[str, str]  # field name -> "flag", "env", ".env (path)", "config (path)", "default"
     paths: AppPaths
+    warnings: tuple[str, ...] = ()  # problems worth a line on stderr that need not stop the run
 
     def display_value(self, name: str) -> str:
         value = getattr(self.settings, name)
@@ -142,8 +143,6 @@ class LoadedSettings:
             return "(unset)"
         if isinstance(value, SecretStr):
             return mask(value.get_secret_value())
-        if name == "webhook_url":
-            return mask(str(value))
         return str(value)
 
 
@@ -171,6 +170,7 @@ def load_settings(
         origin[name] = f"config ({config_file})"
 
     dotenv_path, dotenv_values = _read_dotenv(cwd or Path.cwd(), env)
+    warnings = _unknown_dotenv_names(dotenv_path, dotenv_values, env_names)
     for name, var in env_names.items():
         if var in dotenv_values and dotenv_values[var] not in (None, ""):
             values[name] = dotenv_values[var]
@@ -207,10 +207,35 @@ def load_settings(
             "invalid setting: " + "; ".join(problems),
             hint="fix the value, or run `briefbot config show` to see where each setting comes from",
         ) from None  # the pydantic error repeats the input value, which may be a secret
-    return LoadedSettings(settings=settings, origin=origin, paths=paths)
+    return LoadedSettings(settings=settings, origin=origin, paths=paths, warnings=warnings)
+
+
+# Names in .env that belong to briefbot or the OpenAI SDK's family; other names (DATABASE_URL)
+# are other programs' business and pass in silence.
+_OUR_PREFIXES = ("BRIEFBOT_", "OPENAI_")
+
+
+def _unknown_dotenv_names(path: Path | None, values: Mapping[str, str | None], env_names: Mapping[str, str]) -> tuple[str, ...]:
+    """A warning per BRIEFBOT_*/OPENAI_* name in .env that no setting reads: a typo there would
+    otherwise be ignored in silence (config.toml refuses unknown names outright)."""
+    import difflib
+
+    known = set(env_names.values()) | {"BRIEFBOT_CONFIG", "BRIEFBOT_NO_DOTENV"}
+    out: list[str] = []
+    for name in values:
+        if name.startswith(_OUR_PREFIXES) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+            fix = f"did you mean {close[0]}?" if close else "`briefbot config show` lists the valid names"
+            out.append(f"unknown setting {name} in {path}: ignored; {fix}")
+    return tuple(out)
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    if path.exists() and not path.is_file():
+        raise ConfigError(
+            f"config file {path} is a directory, not a file",
+            hint="remove the directory, or put your settings in a file of that name (see `briefbot config show`)",
+        )
     if not path.is_file():
         return {}
     try:

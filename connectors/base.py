@@ -104,6 +104,12 @@ class Connector(ABC, Generic[P]):
         except ValidationError as exc:
             raise invalid_params(cls, exc) from None  # pydantic's text repeats the raw input
 
+    def param_defaults(self) -> Mapping[str, Any]:
+        """Params a user setting fills when a request leaves them out (BRIEFBOT_UNITS for
+        weather). They are part of the request, so of its cache key: changing the setting never
+        serves figures cached in the other units."""
+        return {}
+
     def provenance(self, response: HttpResponse) -> dict[str, Any]:
         """The record fields that say where data came from; splat into a record constructor."""
         return {

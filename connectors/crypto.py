@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
+from bot.errors import ConnectorError
 from connectors.errors import NotFound, RateLimited, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.ratelimit import Rate
@@ -40,6 +41,27 @@ KOREAN_COINS: dict[str, str] = {
     "솔라나": "KRW-SOL", "도지코인": "KRW-DOGE", "에이다": "KRW-ADA", "트론": "KRW-TRX",
 }
 _MARKET = re.compile(r"^[A-Z]{3,5}-[A-Z0-9]{1,15}$")
+# CoinGecko ids of the coins people name most, with their exchange tickers: lets a record's
+# subject ("bitcoin/usd", "KRW-BTC") say which coin it prices, whichever source answered.
+GECKO_TICKERS: dict[str, str] = {
+    "bitcoin": "BTC", "ethereum": "ETH", "ripple": "XRP", "solana": "SOL", "dogecoin": "DOGE",
+    "cardano": "ADA", "tron": "TRX",
+}
+
+# 비트코인 → bitcoin: the Korean names Upbit's markets take, for CoinGecko's ids too.
+KOREAN_GECKO_IDS: dict[str, str] = {
+    korean: gecko for korean, market in KOREAN_COINS.items()
+    for gecko, ticker in GECKO_TICKERS.items() if market == f"KRW-{ticker}"
+}
+
+
+def coin_of_subject(subject: str) -> str | None:
+    """The ticker a crypto record's subject names: 'KRW-BTC' → 'BTC', 'bitcoin/usd' → 'BTC'."""
+    if "/" in subject:
+        return GECKO_TICKERS.get(subject.split("/", 1)[0].lower())
+    if "-" in subject:
+        return subject.rsplit("-", 1)[1].upper()
+    return None
 
 
 class CryptoParams(ConnectorParams):
@@ -67,7 +89,7 @@ class CryptoParams(ConnectorParams):
     def _coin(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip().lower()
+        value = KOREAN_GECKO_IDS.get(value.strip(), value.strip().lower())
         if not re.fullmatch(r"[a-z0-9][a-z0-9\-]{0,79}", value):
             raise ValueError(f"{value!r} is not a CoinGecko coin id such as bitcoin or ethereum")
         return value
@@ -186,6 +208,25 @@ class CryptoConnector(Connector[CryptoParams]):
             )
         ]
         if days:
+            return records + self._history_or_note(records, lambda: self._upbit_candles(market, days, currency, coin))
+        return records
+
+    def _history_or_note(self, records: list[Record], fetch_history: Any) -> list[Record]:
+        """The daily history, or (when only that request fails) a note on the price record: the
+        price that did arrive is kept, and the failure is said to be the history's alone."""
+        try:
+            history: list[Record] = fetch_history()
+        except SchemaDriftError:
+            raise  # the source changed shape: a defect to surface, not a gap to note
+        except ConnectorError as exc:
+            note = f"daily history not available ({type(exc).__name__}: {exc.message}); the price above is current"
+            records[0] = records[0].model_copy(update={"note": f"{records[0].note}; {note}" if records[0].note else note})
+            return []
+        return history
+
+    def _upbit_candles(self, market: str, days: int, currency: str, coin: str) -> list[Record]:
+        records: list[Record] = []
+        if days:
             candle_response, body = self._upbit_get("/v1/candles/days", {"market": market, "count": days}, market)
             candles = require_list(body, source=UPBIT)
             points = []
@@ -209,7 +250,9 @@ class CryptoConnector(Connector[CryptoParams]):
         return records
 
     # -- CoinGecko -------------------------------------------------------------------------
-    def _coingecko_get(self, path: str, query: dict[str, str | int | float], coin: str) -> tuple[HttpResponse, Any]:
+    def _coingecko_get(
+        self, path: str, query: dict[str, str | int | float], coin: str, *, history: bool = False
+    ) -> tuple[HttpResponse, Any]:
         base = self.ctx.base_url("coingecko_url")
         key = self.ctx.secret("coingecko_api_key")
         headers = {"x-cg-demo-api-key": key} if key else {}
@@ -218,6 +261,8 @@ class CryptoConnector(Connector[CryptoParams]):
             rate=COINGECKO_DEMO_RATE if key else COINGECKO_RATE,
         )
         if response.status == 404:
+            if history:  # the price of this coin was found a moment ago: the coin is not unknown
+                raise NotFound(f"CoinGecko has no daily history for {coin!r} here: {response.upstream_message()}")
             raise NotFound(f"unknown CoinGecko coin {coin!r}: {response.upstream_message()}", hint=_COIN_HINT)
         response.raise_for_status()
         return response, response.json()
@@ -254,8 +299,15 @@ class CryptoConnector(Connector[CryptoParams]):
             )
         ]
         if days:
+            return records + self._history_or_note(records, lambda: self._coingecko_chart(coin, vs, days, currency))
+        return records
+
+    def _coingecko_chart(self, coin: str, vs: str, days: int, currency: str) -> list[Record]:
+        records: list[Record] = []
+        if days:
             chart_response, body = self._coingecko_get(
-                f"/api/v3/coins/{urlquote(coin)}/market_chart", {"vs_currency": vs, "days": days, "interval": "daily"}, coin
+                f"/api/v3/coins/{urlquote(coin)}/market_chart", {"vs_currency": vs, "days": days, "interval": "daily"}, coin,
+                history=True,
             )
             chart = require_dict(body, source=COINGECKO)
             prices = require_list(chart, "prices", source=COINGECKO)

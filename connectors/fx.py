@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
-from connectors.errors import NotFound
+from connectors.errors import InvalidParams, NotFound
 from connectors.http import HttpResponse
 from connectors.records import Observation, Record, Series, SeriesPoint
 from connectors.shape import mismatch, require_dict, require_echo, require_number, require_str
@@ -124,6 +124,7 @@ class FxConnector(Connector[FxParams]):
         return self.ttl_seconds
 
     def fetch(self, params: FxParams) -> list[Record]:
+        self._refuse_future(params)
         if params.start:
             path = f"{params.start.isoformat()}..{params.end.isoformat() if params.end else ''}"
         else:
@@ -140,6 +141,18 @@ class FxConnector(Connector[FxParams]):
         if params.start:
             return self._series(payload, params, response)
         return self._rates(payload, params, response)
+
+    def _refuse_future(self, params: FxParams) -> None:
+        """A rate for a day that has not come is refused: Frankfurter would answer with the
+        latest rates, which a reader would take for that day's."""
+        today = self.ctx.now().astimezone(ECB_ZONE).date()
+        for name, day in (("date", params.date), ("start", params.start), ("end", params.end)):
+            if day is not None and day > today:
+                raise InvalidParams(
+                    f"no exchange rate exists for {day} yet ({name}={day}): the ECB publishes each working day's "
+                    f"rates at about 16:00 CET, and today is {today} in Frankfurt",
+                    hint="ask for today's (latest) rate or a past date",
+                )
 
     def _check_status(self, response: HttpResponse, params: FxParams) -> None:
         if response.status == 404:
@@ -190,7 +203,10 @@ class FxConnector(Connector[FxParams]):
         self._require_symbols(set(rates), params)
         note = None
         if params.date and params.date.isoformat() != day:
-            note = f"no ECB rates on {params.date} (weekend or holiday); these are from {day}, the working day before"
+            if params.date == self.ctx.now().astimezone(ECB_ZONE).date():
+                note = f"the ECB has not published {params.date}'s rates yet (about 16:00 CET); these are from {day}"
+            else:
+                note = f"no ECB rates on {params.date} (weekend or holiday); these are from {day}, the working day before"
         return [
             FxRate(
                 **self.provenance(response),

@@ -8,8 +8,11 @@ place abroad), so a Hangul query is resolved in steps:
    restricted to ``countryCode=KR``;
 3. otherwise take the best result anywhere (도쿄 is Tokyo), with a note saying so.
 
-``"Paris, FR"`` restricts the search to a country. Results are cached for 30 days: towns
-do not move, and geocoding should not cost a request per question.
+``"Paris, FR"`` restricts the search to a country; ``"Austin, Texas"`` or ``"Austin, TX"``
+keeps the matches whose region (admin1) or country is named so. Among several matches the
+most populous wins (Springfield is Springfield, Illinois), and the label names the region so
+the answer says which one was taken. Results are cached for 30 days: towns do not move, and
+geocoding should not cost a request per question.
 """
 
 from __future__ import annotations
@@ -95,12 +98,21 @@ def english_alias(name: str) -> str | None:
 
 
 def resolve_place(ctx: ConnectorContext, text: str) -> Place:
-    name, country = _split_country(text)
+    name, qualifier = _split_qualifier(text)
+    country = qualifier.upper() if qualifier and _is_country_code(qualifier) else None
+    if qualifier and not is_hangul(name) and (country is None or country in US_STATES):
+        # A region ("Texas", "TX"): the geocoder cannot filter by it, so filter its matches.
+        results = [r for r in _search(ctx, name, language="en", country=None) if _matches(r, qualifier)]
+        if not results and country:
+            results = _search(ctx, name, language="en", country=country)
+        if not results:
+            raise _not_found(text)
+        return _most_populous(results, name)
     if not is_hangul(name):
         results = _search(ctx, name, language="en", country=country)
         if not results:
             raise _not_found(text)
-        return _place(results[0])
+        return _most_populous(results, name)
 
     results = _search(ctx, name, language="ko", country=country)
     korean = [r for r in results if _in_korea(r)]
@@ -119,12 +131,53 @@ def resolve_place(ctx: ConnectorContext, text: str) -> Place:
     raise _not_found(text)
 
 
-def _split_country(text: str) -> tuple[str, str | None]:
+def _split_qualifier(text: str) -> tuple[str, str | None]:
+    """'Austin, Texas' -> ('Austin', 'Texas'); 'Paris' -> ('Paris', None)."""
     name, sep, tail = text.rpartition(",")
-    tail = tail.strip()
-    if sep and len(tail) == 2 and tail.isalpha() and tail.isascii():
-        return name.strip(), tail.upper()
+    if sep and name.strip() and tail.strip():
+        return name.strip(), tail.strip()
     return text.strip(), None
+
+
+def _is_country_code(text: str) -> bool:
+    return len(text) == 2 and text.isalpha() and text.isascii()
+
+
+def _matches(result: dict[str, Any], qualifier: str) -> bool:
+    """Whether a result lies in the region or country the user named (full name or code)."""
+    q = qualifier.strip().lower()
+    q = US_STATES.get(q.upper(), q).lower() if len(q) == 2 else q
+    names = (result.get("admin1"), result.get("country"), result.get("admin2"))
+    if any(isinstance(n, str) and n.lower() == q for n in names):
+        return True
+    return len(qualifier.strip()) == 2 and str(result.get("country_code") or "").lower() == qualifier.strip().lower()
+
+
+def _most_populous(results: list[dict[str, Any]], name: str) -> Place:
+    """The match most people mean: the largest population, the geocoder's order on a tie."""
+    best = max(results, key=lambda r: r.get("population") or 0)
+    place = _place(best)
+    namesakes = [r for r in results if str(r.get("name") or "").lower() == name.lower()]
+    if len(namesakes) > 1 and best in namesakes:
+        place = replace(place, note=f"{len(namesakes)} places are named {name}; took the most populous, {place.label}")
+    return place
+
+
+# Two-letter US state codes, as people write them after a town ("Austin TX"); several are also
+# country codes (CA, DE, IN), so a match on the region is tried before the country filter.
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "DC": "District of Columbia",
+}
 
 
 def _search(ctx: ConnectorContext, name: str, *, language: str, country: str | None) -> list[dict[str, Any]]:
@@ -174,6 +227,6 @@ def _place(result: dict[str, Any], note: str | None = None) -> Place:
 
 def _not_found(text: str) -> NotFound:
     return NotFound(
-        f"unknown place {text!r}: {SOURCE} found no match",
+        f"unknown place {text!r}: no such place in {SOURCE}",
         hint="check the spelling, try the English name, add a country ('Gwangju, KR'), or give lat= and lon=",
     )

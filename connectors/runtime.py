@@ -112,7 +112,7 @@ class ConnectorRuntime:
     def fetch(self, name: str, params: Mapping[str, Any] | None = None, *, refresh: bool = False) -> FetchResult:
         """Fetch one connector's records. Raises a :class:`bot.errors.ConnectorError` subclass."""
         connector = self.connector(name)
-        parsed = connector.parse_params(params or {})
+        parsed = connector.parse_params({**connector.param_defaults(), **(params or {})})
         normalized = parsed.model_dump(mode="json", exclude_none=True)
         key = cache_key(name, normalized, self.settings.http_rewrite or "")
         entry = self.cache.load(name, key) if self.cache else None

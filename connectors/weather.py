@@ -9,12 +9,15 @@ only sends what each model provides.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import datetime as dt
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
 from connectors.base import Connector, ConnectorParams
+from connectors.errors import InvalidParams
 from connectors.geocoding import OPEN_METEO_RATE, Place, resolve_place
 from connectors.open_meteo import (
     SOURCE,
@@ -49,9 +52,32 @@ class PlaceParams(ConnectorParams):
         return self
 
 
+# Open-Meteo's forecast API serves 16 days ahead (today included) and 92 days back.
+FORECAST_HORIZON_DAYS = 16
+PAST_DAYS_LIMIT = 92
+
+
 class WeatherParams(PlaceParams):
-    days: int = Field(3, ge=1, le=16, description="days of daily forecast, today included (1-16)", examples=[3])
+    days: int = Field(3, ge=1, le=FORECAST_HORIZON_DAYS, description="days of daily forecast, today included (1-16)", examples=[3])
     hours: int = Field(24, ge=0, le=168, description="hours of hourly forecast from now (0 = none)", examples=[12])
+    start: dt.date | None = Field(
+        None, description="first day of daily figures (YYYY-MM-DD; up to 92 days back, 15 ahead)", examples=["2025-03-01"]
+    )
+    end: dt.date | None = Field(None, description="last day of daily figures (default: start)", examples=["2025-03-07"])
+    units: Literal["metric", "imperial"] = Field(
+        "metric", description="metric (°C, km/h, mm) or imperial (°F, mph, inch); default: BRIEFBOT_UNITS", examples=["imperial"]
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.end and not self.start:
+            raise ValueError("end= needs start=")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start= ({self.start}) is after end= ({self.end})")
+        return self
+
+    def period(self) -> tuple[date, date] | None:
+        return (self.start, self.end or self.start) if self.start else None
 
 
 class WeatherCurrent(Observation):
@@ -117,6 +143,9 @@ class WeatherConnector(Connector[WeatherParams]):
     ttl_seconds = 10 * 60.0  # Open-Meteo updates current conditions every 15 minutes
     base_url_settings = ("open_meteo_url", "open_meteo_geocoding_url")
 
+    def param_defaults(self) -> dict[str, Any]:
+        return {"units": self.ctx.settings.units}
+
     def fetch(self, params: WeatherParams) -> list[Record]:
         place = resolve_place(self.ctx, params.place) if params.place else Place.from_coordinates(params.lat or 0.0, params.lon or 0.0)
         query: dict[str, str | int | float] = {
@@ -127,7 +156,15 @@ class WeatherConnector(Connector[WeatherParams]):
             "forecast_days": params.days,
             "timezone": place.timezone or "auto",
         }
-        if params.hours:
+        if params.units == "imperial":
+            # Open-Meteo converts; the records read the units back from the payload.
+            query.update(temperature_unit="fahrenheit", wind_speed_unit="mph", precipitation_unit="inch")
+        period = params.period()
+        if period is not None:
+            self._check_period(period, place)
+            del query["forecast_days"]  # Open-Meteo takes either a count of days or dates
+            query["start_date"], query["end_date"] = period[0].isoformat(), period[1].isoformat()
+        elif params.hours:
             query["hourly"] = ",".join(HOURLY_VARS.values())
             # The hourly window may run past the daily one; ask for enough days to cover it.
             query["forecast_days"] = max(params.days, min(16, params.hours // 24 + 2))
@@ -136,6 +173,25 @@ class WeatherConnector(Connector[WeatherParams]):
         response.raise_for_status()  # 400 {"error": true, "reason": ...}
         payload = require_dict(response.json(), source=SOURCE)
         return transform_forecast(payload, place=place, params=params, provenance=self.provenance(response))
+
+    def _check_period(self, period: tuple[date, date], place: Place) -> None:
+        """Refuse days Open-Meteo cannot serve, rather than answer with other days' figures."""
+        zone = ZoneInfo(place.timezone) if place.timezone else None
+        today = self.ctx.now().astimezone(zone).date() if zone else self.ctx.now().date()
+        last = today + timedelta(days=FORECAST_HORIZON_DAYS - 1)
+        first = today - timedelta(days=PAST_DAYS_LIMIT)
+        if period[1] > last:
+            raise InvalidParams(
+                f"no forecast for {period[1]} in {place.label}: {SOURCE} forecasts {FORECAST_HORIZON_DAYS} days ahead, "
+                f"up to {last}",
+                hint=f"ask about days up to {last}",
+            )
+        if period[0] < first:
+            raise InvalidParams(
+                f"no weather for {period[0]} in {place.label}: {SOURCE}'s forecast API keeps {PAST_DAYS_LIMIT} days back, "
+                f"from {first}",
+                hint=f"ask about days from {first} on",
+            )
 
 
 def transform_forecast(
@@ -167,7 +223,8 @@ def transform_forecast(
             is_day=None if is_day is None else bool(is_day),
         )
     ]
-    if params.hours and isinstance(payload.get("hourly"), dict):
+    period = params.period()
+    if params.hours and period is None and isinstance(payload.get("hourly"), dict):
         times, cols = columns(payload, "hourly", HOURLY_VARS)
         start = now_local.replace(minute=0, second=0, microsecond=0)
         end = start + timedelta(hours=params.hours)
@@ -178,11 +235,19 @@ def transform_forecast(
             )
     if isinstance(payload.get("daily"), dict):
         times, cols = columns(payload, "daily", DAILY_VARS)
-        points = [_point(t, cols, i) for i, t in enumerate(times)][: params.days]
+        points = [_point(t, cols, i) for i, t in enumerate(times)]
+        if period is None:
+            points = points[: params.days]
+        else:
+            points = [p for p in points if period[0] <= _day_of(p.time) <= period[1]]
         records.append(
             WeatherDaily(**common, units=section_units(payload, "daily", DAILY_VARS), timezone=tz_name, points=points)
         )
     return records
+
+
+def _day_of(time: Any) -> date:
+    return time.date() if isinstance(time, datetime) else date.fromisoformat(str(time)[:10])
 
 
 def _point(time: Any, cols: dict[str, list[Any]], i: int) -> SeriesPoint:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from connectors.records import Observation, Record, Series
+from connectors.records import Observation, Series
 
 Trend = Literal["up", "down", "flat"]
 
@@ -245,143 +245,6 @@ def _reported_change_facts(obs: Observation, values: Mapping[str, object]) -> li
     return out
 
 
-# --- exchange rates -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rate:
-    base: str
-    quote: str
-    rate: float  # quote per 1 base
-    record: Record
-    at: datetime
-
-
-def fx_rates(records: Iterable[Record]) -> list[Rate]:
-    """Every (base, quote, rate) an fx record states, whatever shape the connector chose.
-
-    Accepted shapes: a reading with ``base``/``quote``(or ``symbol``)/``rate``; a reading with
-    ``base`` and one field per currency code (``KRW: 1382.5``); a subject ``USD/KRW`` with a
-    ``rate``; a series with such columns (its latest point counts).
-    """
-    out: list[Rate] = []
-    for rec in records:
-        if rec.connector != "fx":
-            continue
-        values = rec.values()
-        base = str(values.get("base") or _pair(rec.subject)[0] or "").upper()
-        quote_field = values.get("quote") or values.get("symbol") or values.get("target") or _pair(rec.subject)[1]
-        if isinstance(rec, Series):
-            for col in _codes_in(rec):
-                pts = rec.column(col)
-                if pts and base:
-                    out.append(Rate(base, col.upper(), pts[-1][1], rec, pts[-1][0]))
-            if "rate" in _columns(rec) and base and quote_field:
-                pts = rec.column("rate")
-                if pts:
-                    out.append(Rate(base, str(quote_field).upper(), pts[-1][1], rec, pts[-1][0]))
-            continue
-        if not base:
-            continue
-        if quote_field and is_number(values.get("rate")):
-            # Frankfurter quotes per `amount` of base (amount=100 → rate for 100 units).
-            per = float(values["amount"]) if is_number(values.get("amount")) and values["amount"] else 1.0
-            out.append(Rate(base, str(quote_field).upper(), float(values["rate"]) / per, rec, rec.as_of))  # type: ignore[arg-type]
-        for name, v in values.items():
-            if len(name) == 3 and name.isalpha() and name.upper() != base and is_number(v):
-                out.append(Rate(base, name.upper(), float(v), rec, rec.as_of))  # type: ignore[arg-type]
-    return out
-
-
-def _pair(subject: str) -> tuple[str | None, str | None]:
-    parts = subject.replace(" ", "").split("/")
-    if len(parts) == 2 and all(len(p) == 3 and p.isalpha() for p in parts):
-        return parts[0].upper(), parts[1].upper()
-    return None, None
-
-
-def _columns(series: Series) -> set[str]:
-    cols: set[str] = set()
-    for p in series.points:
-        cols.update(p.values)
-    return cols
-
-
-def _codes_in(series: Series) -> list[str]:
-    return sorted(c for c in _columns(series) if len(c) == 3 and c.isalpha() and c.isupper())
-
-
-def find_rate(records: Iterable[Record], base: str, quote: str) -> Rate | None:
-    """quote-per-base from fx records: direct, inverted, or crossed through a shared base."""
-    base, quote = base.upper(), quote.upper()
-    if base == quote:
-        return None
-    rates = fx_rates(records)
-    for r in rates:
-        if r.base == base and r.quote == quote:
-            return r
-    for r in rates:
-        if r.base == quote and r.quote == base and r.rate:
-            return Rate(base, quote, 1.0 / r.rate, r.record, r.at)
-    for a in rates:  # cross: X/base and X/quote share X (e.g. EUR-based ECB rates)
-        for b in rates:
-            if a.base == b.base and a.quote == base and b.quote == quote and a.rate:
-                return Rate(base, quote, b.rate / a.rate, b.record, min(a.at, b.at))
-    return None
-
-
-def conversion_facts(
-    records: Sequence[Record], *, amount: tuple[float, str] | None, target: str | None
-) -> list[Fact]:
-    """Amounts converted with the fetched rate: the user's amount, and quoted prices.
-
-    A stock quoted in USD asked "in won" gets its KRW price; "100달러는 몇 원" gets 100×rate.
-    """
-    facts: list[Fact] = []
-    if amount is not None:
-        value, code = amount
-        to = target or ("KRW" if code != "KRW" else "USD")
-        rate = find_rate(records, code, to)
-        if rate is not None:
-            facts.append(Fact(f"{_fmt_amount(value)} {code}", "amount", f"in_{to}", convert(value, rate.rate), to, rate.at,
-                              detail=f"at {rate.base}/{rate.quote} {rate.rate:g}"))
-    if target:
-        for rec in records:
-            if rec.connector not in ("stocks", "crypto"):
-                continue
-            cur = str(rec.values().get("currency") or rec.units.get("price") or "").upper()
-            price = _price_of(rec)
-            if not cur or cur == target.upper() or price is None:
-                continue
-            rate = find_rate(records, cur, target)
-            if rate is not None:
-                facts.append(Fact(rec.subject, price[0], f"in_{target.upper()}", convert(price[1], rate.rate),
-                                  target.upper(), rec.as_of, detail=f"at {rate.base}/{rate.quote} {rate.rate:g}"))
-    return facts
-
-
-def _fmt_amount(v: float) -> str:
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
-
-
-_PRICE_FIELDS = ("price", "trade_price", "regular_market_price", "close", "last")
-
-
-def _price_of(rec: Record) -> tuple[str, float] | None:
-    if isinstance(rec, Series):
-        for name in _PRICE_FIELDS:
-            pts = rec.column(name)
-            if pts:
-                return name, pts[-1][1]
-        return None
-    values = rec.values()
-    for name in _PRICE_FIELDS:
-        v = values.get(name)
-        if is_number(v):
-            return name, float(v)  # type: ignore[arg-type]
-    return None
-
-
 def comparison_facts(facts: Sequence[Fact]) -> list[Fact]:
     """Differences of percentage changes between subjects (for "compare A and B")."""
     pct = [f for f in facts if f.name == "change_pct" and f.number is not None]
@@ -397,3 +260,16 @@ def comparison_facts(facts: Sequence[Fact]) -> list[Fact]:
             out.append(Fact(f"{a} vs {b}", "change_pct", "difference", fa.number - fb.number, "pp",
                             detail="percentage points"))
     return out
+
+
+# Conversions live in prompts.conversions (which imports this module); their names stay
+# importable from here, resolved on first use so neither import order is circular.
+_MOVED = frozenset({"Rate", "conversion_facts", "find_rate", "fx_rates", "source_of"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from prompts import conversions
+
+        return getattr(conversions, name)
+    raise AttributeError(f"module 'prompts.facts' has no attribute {name!r}")

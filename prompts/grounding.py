@@ -16,7 +16,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # runtime import would be circular: the packer uses korean_amount
-    from prompts.packer import PackedContext
+    from prompts.packer import PackedContext, SourceFailure
 
 _LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English"}
 
@@ -57,14 +57,21 @@ def korean_amount(value: float) -> str:
 
 _LABELS = {
     "en": {"title": "Sources", "as_of": "as of", "stale": "STALE (cached after the source failed)",
-           "missing": "not available", "derived": "computed by briefbot", "none": "no data was fetched"},
+           "missing": "not available", "derived": "computed by briefbot", "none": "no data was fetched",
+           "conversion": "conversion", "comparison": "comparison"},
     "ko": {"title": "출처", "as_of": "기준", "stale": "오래된 데이터(출처 장애로 캐시 사용)",
-           "missing": "가져오지 못함", "derived": "briefbot 계산", "none": "가져온 데이터 없음"},
+           "missing": "가져오지 못함", "derived": "briefbot 계산", "none": "가져온 데이터 없음",
+           "conversion": "환산", "comparison": "비교"},
 }
+# What each built-in connector fetches, for a failure line a reader understands.
+_WHAT = {"weather": ("weather", "날씨"), "air": ("air quality", "대기질"), "fx": ("exchange rate", "환율"),
+         "crypto": ("coin price", "코인 시세"), "stocks": ("stock price", "주가")}
+_SUBJECT_PARAMS = ("place", "symbol", "market", "coin")
 
 
 def sources_block(packed: PackedContext, lang: str) -> str:
-    """What the user reads under every answer: figures used, source, as-of time, age."""
+    """What the user reads under every answer: figures used, source, as-of time, age — in the
+    question's language, in words rather than field names."""
     labels = _LABELS.get(lang, _LABELS["en"])
     lines = [f"{labels['title']}:"]
     for ref in packed.sources:
@@ -72,12 +79,41 @@ def sources_block(packed: PackedContext, lang: str) -> str:
         stale = f" — {labels['stale']}" if ref.stale else ""
         lines.append(f"- {ref.subject}{figures} — {ref.source}, {labels['as_of']} {ref.as_of_text} ({ref.age_text}){stale}")
     for line in packed.derived_text:
-        lines.append(f"- {line} ({labels['derived']})")
+        lines.append(f"- {_derived_for_reader(line, labels, lang)} ({labels['derived']})")
     for failure in packed.failures:
-        lines.append(f"- {failure.describe()}: {labels['missing']} ({failure.message})")
+        lines.append(f"- {_failure_subject(failure, lang)}: {labels['missing']} ({failure.message})")
     if len(lines) == 1:
         lines.append(f"- {labels['none']}")
     return "\n".join(lines)
+
+
+def _derived_for_reader(line: str, labels: dict[str, str], lang: str) -> str:
+    head, _, rest = line.partition(": ")
+    if head not in ("conversion", "comparison"):
+        return line
+    if lang == "ko" and head == "comparison":
+        m = re.match(r"(.+) change differs by (\S+) percentage points", rest)
+        if m:
+            rest = f"{m.group(1)} 변동률 차이 {m.group(2)}%p"
+    if lang == "ko" and head == "conversion":
+        rest = re.sub(r"(\d) KRW\b", r"\1원", rest).replace("만)", "만원)").replace("억)", "억원)")
+        rest = re.sub(r"\((\d[\d억만조, ]*\d)\)", r"(\1원)", rest)
+    return f"{labels[head]}: {rest}"
+
+
+def _failure_subject(failure: SourceFailure, lang: str) -> str:
+    """'부산 대기질' / 'air quality for Busan' instead of 'air place=Busan'."""
+    what = _WHAT.get(failure.connector)
+    if what is None:
+        return failure.describe()
+    params = failure.params
+    subject = next((params[k] for k in _SUBJECT_PARAMS if params.get(k)), "")
+    if not subject and params.get("base"):
+        subject = f"{params['base']}/{params.get('symbols') or '…'}"
+    when = params.get("date") or (f"{params['start']}~{params.get('end', '')}" if params.get("start") else "")
+    if lang == "ko":
+        return " ".join(p for p in (subject, when, what[1]) if p)
+    return f"{what[0]} for {subject}" + (f" ({when})" if when else "") if subject else what[0]
 
 
 # --- number checking ------------------------------------------------------------------------
@@ -88,6 +124,9 @@ class _Num:
     text: str  # as written
     value: float
     tolerance: float  # half a unit of the last written digit, scaled
+    # Korean amounts (8,143만, 1억 6,287만) are read cut at their last unit as often as
+    # rounded: such a number also stands for values up to one unit above it.
+    cut: bool = False
 
 
 _SCALES = {"천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12, "k": 1e3, "thousand": 1e3, "million": 1e6,
@@ -103,7 +142,8 @@ _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|(\d{4})년\s*(\d{1,2})월\s*(\d
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b")
 # Numbers that are names, not quantities: PM2.5, PM10, 52-week, 24h, list markers.
 _IDENTIFIER = re.compile(
-    r"(?i)\bpm\s?(?:2\.5|10)\b|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
+    r"(?i)\bpm\s?(?:2\.5|10)\b|\b\d{1,3}\s?(?:d|h|days?|hours?|weeks?|months?|years?)\b|"
+    r"\d{1,3}\s?(?:일|시간|주|개월|년)(?=\s?(?:변동|간|동안))|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
     r"\b\d{6}\.K[SQ]\b|^\s*\d+[.)]\s|\bwmo\b|\b[A-Z]{2,}\d+\b|\bO3\b|\bNO2\b|\bSO2\b|\bCO2\b"
 )
 _KO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
@@ -149,7 +189,8 @@ def _to_num(match_text: str) -> _Num | None:
     scale = _SCALES.get(m.group(3).lower(), 1.0) if m.group(3) else 1.0  # "%" keeps scale 1
     if m.group(1) in ("-", "−"):
         value = -value
-    return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale)
+    cut = bool(m.group(3)) and m.group(3)[-1] in ("만", "억", "조")
+    return _Num(raw, value * scale, 0.5 * 10 ** (-decimals) * scale, cut=cut)
 
 
 def _merge_korean(nums: list[tuple[int, int, _Num]]) -> list[_Num]:
@@ -160,7 +201,8 @@ def _merge_korean(nums: list[tuple[int, int, _Num]]) -> list[_Num]:
             ps, pe, p = out[-1]
             big = p.text[-1:] in ("조", "억", "만") and n.text[-1:] in ("억", "만", "천") or (p.text[-1:] in ("조", "억", "만") and n.text[-1:].isdigit())
             if big and start - pe <= 1 and abs(n.value) < abs(p.value):
-                merged = _Num(f"{p.text} {n.text}", p.value + math.copysign(n.value, p.value), n.tolerance)
+                merged = _Num(f"{p.text} {n.text}", p.value + math.copysign(n.value, p.value), n.tolerance,
+                              cut=n.cut or p.cut)
                 out[-1] = (ps, end, merged)
                 continue
         out.append((start, end, n))
@@ -243,6 +285,8 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
     for n in extract_numbers(answer):
         v = abs(n.value)
         tol = max(n.tolerance, v * 1e-9)
+        if n.cut:  # rounded (v ± half a unit) or cut (v up to a whole unit above): one window
+            v, tol = v + tol / 2, tol * 1.5
         if not _near(refs, v, tol):
             flagged.append(n.text)
     context_dates, context_times = _dates(packed.text, expand=True), _times(packed.text)

@@ -35,6 +35,7 @@ from prompts.facts import (
     observation_facts,
     series_facts,
 )
+from prompts import readable
 from prompts.grounding import korean_amount
 
 # The fence markers; the grounded system prompt names them (with "id" for the nonce).
@@ -166,13 +167,19 @@ def _strip(text: str) -> str:
 
 
 def fmt_number(value: float | int, name: str, unit: str, *, currency: str = "") -> str:
-    """Round by meaning: KRW none, percentages 1 decimal, temperatures 1, prices 2, rates 6 digits."""
+    """Round by meaning: KRW none, percentages 1 decimal, temperatures 1, prices 2, rates 6 digits.
+    A value that rounds to zero is written without a sign ("-0.0" reads as a fall)."""
+    text = _fmt_number(value, name, unit, currency=currency)
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def _fmt_number(value: float | int, name: str, unit: str, *, currency: str = "") -> str:
     v = float(value)
     if isinstance(value, int) and not unit:
         return str(value)
     lname = name.lower()
     u = unit.strip()
-    if u in ("KRW", "원", "₩") or (currency == "KRW" and _is_money(lname)):
+    if u in _WHOLE_UNITS or (currency in _WHOLE_UNITS and _is_money(lname)):
         return f"{v:.0f}"
     if u == "%" or "pct" in lname or "percent" in lname:
         # 1 decimal, but keep 2 below 1% so a 0.17% move does not read as 0.2%.
@@ -188,6 +195,10 @@ def fmt_number(value: float | int, name: str, unit: str, *, currency: str = "") 
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return _strip(f"{v:.2f}") if abs(v) >= 1 else _strip(f"{v:.4g}")
+
+
+# Currencies whose amounts are written without minor units (no one writes 14,866.00 yen).
+_WHOLE_UNITS = frozenset({"KRW", "원", "₩", "JPY", "¥", "ISK"})
 
 
 def _is_money(lname: str) -> bool:
@@ -438,11 +449,14 @@ class ContextPacker:
             age_text=age_in_words(age, self.lang),
             stale=rec.stale,
             note=clean_text(rec.note) if rec.note else None,
-            headline=self._headline(rec, rec_facts, zone),
+            headline=self._headline(rec, rec_facts, zone, now),
         )
 
-    def _headline(self, rec: Record, rec_facts: list[Fact], zone: tzinfo) -> str:
-        """Two or three main figures: what the user most needs to see verbatim."""
+    def _headline(self, rec: Record, rec_facts: list[Fact], zone: tzinfo, now: datetime) -> str:
+        """Two or three main figures: what the user most needs to see verbatim, in words
+        (prompts.readable) for the built-in sources, as "field value" for plugins."""
+        if readable.is_known(rec):
+            return readable.headline(rec, rec_facts, self.lang, zone, now)
         parts: list[str] = []
         if isinstance(rec, Series):
             finance = rec.connector in ("fx", "crypto", "stocks")
@@ -681,7 +695,7 @@ class ContextPacker:
             val = fmt_number(f.number or 0.0, "amount", f.unit, currency=f.unit)
             ko = f" ({korean_amount(f.number or 0.0)})" if self.lang == "ko" and f.unit == "KRW" and abs(f.number or 0) >= 1e4 else ""
             what = clean_text(f.subject) if f.field == "amount" else f"{clean_text(f.subject)} {f.field}"
-            return f"conversion: {what} = {val} {f.unit}{ko} {f.detail}"
+            return f"conversion: {what} = {readable.grouped(val)} {f.unit}{ko} ({f.detail})"
         val = fmt_number(f.number or 0.0, "pct", "%")
         return f"comparison: {clean_text(f.subject)} change differs by {val} percentage points"
 
@@ -719,7 +733,7 @@ class ContextPacker:
         body_parts.extend(failures)
         if omitted:
             body_parts.append("## OMITTED for the token budget: " + "; ".join(omitted))
-        if not blocks and not failures:
+        if not blocks and not failures and not omitted:  # data cut for the budget is not "no data"
             body_parts.append("## NO DATA: no data source was fetched for this question.")
         body = "\n".join(p for p in body_parts if p)
         nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:4]

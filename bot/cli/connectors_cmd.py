@@ -8,6 +8,7 @@ connector module and its contract test in the current directory.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,15 @@ def run(args: argparse.Namespace, app: App) -> int:
     if action == "new":
         from connectors.scaffold import scaffold
 
-        directory = args.dir if args.dir else app.cwd
+        directory = app.cwd / args.dir if args.dir else app.cwd  # relative to where the user is
         written = scaffold(args.name, directory, taken=frozenset(registry.names()), force=bool(args.force))
         for path in written:
             app.out(f"wrote {path}")
         module = written[0].stem
         app.out("")
-        app.out(f"next: edit {written[0].name} for your API, then run: python -m pytest {written[1].name}")
+        # The command is printed as it runs from here, with --dir too (the README quotes it).
+        test_path = os.path.relpath(written[1], app.cwd)
+        app.out(f"next: edit {os.path.relpath(written[0], app.cwd)} for your API, then run: python -m pytest {test_path}")
         app.out('register it from your package\'s pyproject.toml:  [project.entry-points."briefbot.connectors"]')
         cls = "".join(part.capitalize() for part in args.name.split("_"))
         app.out(f'                                              {args.name} = "{module}:{cls}Connector"')

@@ -100,7 +100,7 @@ def _record_block(record: Record) -> list[str]:
         out = [f"{header}, as of {_local(record.as_of)}"]
         values = {k: v for k, v in record.values().items() if v is not None and k != "kind"}
         width = max((len(k) for k in values), default=0)
-        out += [f"  {k.ljust(width)}  {_value(v, record.units.get(k))}" for k, v in values.items()]
+        out += [f"  {k.ljust(width)}  {_value(v, record.units.get(k), k)}" for k, v in values.items()]
         return out
     if not points:
         return [f"{header}: no points"]
@@ -109,7 +109,8 @@ def _record_block(record: Record) -> list[str]:
     rows = [["time", *[c + (f" ({record.units[c]})" if c in record.units else "") for c in columns]]]
     shown = points if len(points) <= SERIES_ROWS else points[: SERIES_ROWS - 1]
     for p in shown:
-        rows.append([p.time.strftime("%m-%d %H:%M"), *[_value(p.values.get(c)) for c in columns]])
+        rows.append([p.time.strftime("%m-%d %H:%M"), *[_value(p.values.get(c), record.units.get(c), c, bare=True)
+                                                        for c in columns]])
     out += _table(rows)
     if len(points) > len(shown):
         out.append(f"  … {len(points) - len(shown)} more (use --json for all)")
@@ -123,7 +124,8 @@ def _observation_table(kind: str, records: list[Record]) -> list[str]:
     shown = ["subject", *[k for k in names if k not in constant]]
     out = [f"{kind}, {len(records)} records, as of {_local(records[0].as_of)}"]
     out += [f"  {k}: {values[0][k]}" for k in names if k in constant and values[0][k] is not None]
-    rows = [shown] + [[r.subject, *[_value(v.get(k)) for k in shown[1:]]] for r, v in zip(records, values)]
+    rows = [shown] + [[r.subject, *[_value(v.get(k), r.units.get(k), k, bare=True) for k in shown[1:]]]
+                      for r, v in zip(records, values)]
     return out + _table(rows)
 
 
@@ -132,14 +134,21 @@ def _table(rows: list[list[str]]) -> list[str]:
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
-def _value(value: Any, unit: str | None = None) -> str:
+def _value(value: Any, unit: str | None = None, name: str = "", *, bare: bool = False) -> str:
+    """A value rounded by what it is (a close to the cent, a rate to 6 digits, never '-0.0'),
+    with its unit unless ``bare`` (a table states units in its header)."""
     if value is None:
         return "-"
     if isinstance(value, float):
-        text = f"{value:,.6f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.2f}".rstrip("0").rstrip(".")
+        from prompts.readable import number  # deferred: only a fetch prints numbers
+
+        text = f"{value:.5f}".rstrip("0").rstrip(".") if name in _COORDINATES else number(value, name, unit or "")
     else:
         text = str(value)
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit}" if unit and not bare else text
+
+
+_COORDINATES = frozenset({"latitude", "longitude", "lat", "lon"})
 
 
 def _local(when: datetime) -> str:

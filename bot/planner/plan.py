@@ -40,6 +40,9 @@ class Plan:
     topics: frozenset[str] = field(default_factory=frozenset)
     # A money amount the user asked to convert, e.g. (100.0, "USD") for "100달러는 몇 원?".
     amount: tuple[float, str] | None = None
+    # The currency a conversion asks for ("to dollars", "엔화로"); None: KRW for a foreign
+    # amount, USD for won (the packer's default).
+    target: str | None = None
     unresolved: list[str] = field(default_factory=list)  # why confidence is low
 
     def to_json(self) -> dict[str, object]:
@@ -49,6 +52,7 @@ class Plan:
             "steps": [s.to_json() for s in self.steps],
             "topics": sorted(self.topics),
             "amount": list(self.amount) if self.amount else None,
+            "target": self.target,
             "unresolved": list(self.unresolved),
         }
 

@@ -5,11 +5,9 @@ word, a currency pair) without a model call, so the embedded model and the cheap
 When something the question needs is missing or ambiguous the plan says so
 (``confident=False``, ``unresolved``), and a backend with tools may ask the model instead.
 
-Matching rules worth knowing:
-* Korean words match as substrings (particles attach: 서울의, 부산은), except one-syllable
-  words (비, 눈, 엔) which must stand alone or before a particle, so 비트코인 is not rain and
-  엔비디아 is not yen.
-* Latin words match on word boundaries, case-insensitively.
+Word matching is :mod:`bot.planner.matching`; places outside the lexicon are found by
+:mod:`bot.planner.places` and resolved by the connectors' geocoder; dates and periods come from
+:mod:`bot.planner.dates` and :mod:`bot.planner.periods`; amounts from :mod:`bot.planner.amounts`.
 """
 
 from __future__ import annotations
@@ -17,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from bot.planner.lexicon import (
     COIN_TICKERS,
@@ -31,11 +30,17 @@ from bot.planner.lexicon import (
     Company,
     Place,
 )
+from bot.planner.amounts import find_amount, find_target
+from bot.planner.dates import DateAsk, find_dates
+from bot.planner.matching import any_word, find_word
+from bot.planner.periods import WEEK_SCALE_DAYS, forecast_days, history_bars, horizon_days
+from bot.planner.places import english_place_phrase, korean_place_phrase
 from bot.planner.plan import Lang, Plan, PlanStep
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
-_PARTICLE_AFTER = "은는이가을를의도와과로에만랑"
+# The zone "today" is read in when none is configured: Korean questions come from Korea.
+DEFAULT_ZONES: dict[str, str] = {"ko": "Asia/Seoul", "en": "UTC"}
 
 
 def detect_language(text: str) -> Lang:
@@ -45,27 +50,8 @@ def detect_language(text: str) -> Lang:
     return "ko" if hangul and hangul * 3 >= latin else "en"
 
 
-def _is_korean(word: str) -> bool:
-    return bool(_HANGUL.search(word))
-
-
-def _find(text: str, lowered: str, word: str) -> int:
-    """Position of ``word`` in the question, or -1 (see module docstring for the rules)."""
-    w = word.lower()
-    if _is_korean(w):
-        if len(w) == 1:
-            pattern = rf"(?<![\uac00-\ud7a3]){re.escape(w)}(?=$|[^\uac00-\ud7a3]|[{_PARTICLE_AFTER}화가와])"
-            m = re.search(pattern, lowered)
-            return m.start() if m else -1
-        return lowered.find(w)
-    if not w[0].isalnum():  # symbols such as $ or €
-        return lowered.find(w)
-    m = re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", lowered)
-    return m.start() if m else -1
-
-
-def _any(text: str, lowered: str, words: tuple[str, ...]) -> bool:
-    return any(_find(text, lowered, w) >= 0 for w in words)
+_find = find_word
+_any = any_word
 
 
 # --- topic words --------------------------------------------------------------------------
@@ -109,23 +95,6 @@ _KR_CODE = re.compile(r"(?<!\d)(\d{6})(?:\.(KS|KQ))?(?![\d원,])", re.IGNORECASE
 _DOLLAR_TICKER = re.compile(r"\$([A-Za-z]{1,5})\b")
 _UPPER_TICKER = re.compile(r"(?<![A-Za-z0-9.$])([A-Z][A-Z0-9]{1,5}(?:\.[A-Z]{1,2})?)(?![A-Za-z0-9.])")
 
-_NUM = r"(\d[\d,]*(?:\.\d+)?)"
-_AMOUNT_EN = re.compile(
-    rf"(?:\$\s?{_NUM}\s*(k|thousand|million|billion)?)|(?:{_NUM}\s*(k|thousand|million|billion)?\s*"
-    r"(dollars?|usd|euros?|eur|yen|jpy|won|krw|pounds?|gbp|yuan|cny)\b)",
-    re.IGNORECASE,
-)
-_AMOUNT_KO = re.compile(rf"{_NUM}\s*(천|만|억)?\s*(달러|유로|엔|원|위안|파운드)")
-_EN_UNIT = {"dollar": "USD", "dollars": "USD", "usd": "USD", "euro": "EUR", "euros": "EUR", "eur": "EUR",
-            "yen": "JPY", "jpy": "JPY", "won": "KRW", "krw": "KRW", "pound": "GBP", "pounds": "GBP",
-            "gbp": "GBP", "yuan": "CNY", "cny": "CNY"}
-_KO_UNIT = {"달러": "USD", "유로": "EUR", "엔": "JPY", "원": "KRW", "위안": "CNY", "파운드": "GBP"}
-_SCALE = {"k": 1e3, "thousand": 1e3, "million": 1e6, "billion": 1e9, "천": 1e3, "만": 1e4, "억": 1e8}
-_TARGET_KO = re.compile(r"(원화|원|달러|유로|엔화|엔|위안)\s*(?:으로|로)|몇\s*(원|달러|유로|엔)")
-_TARGET_EN = re.compile(r"\b(?:in|to|into)\s+(won|krw|dollars?|usd|euros?|eur|yen|jpy|pounds?|gbp)\b", re.IGNORECASE)
-_TARGET_KO_CODES = {"원화": "KRW", "원": "KRW", "달러": "USD", "유로": "EUR", "엔화": "JPY", "엔": "JPY", "위안": "CNY"}
-
-
 @dataclass
 class _Found:
     places: list[Place] = field(default_factory=list)
@@ -160,13 +129,16 @@ def _scan(text: str) -> _Found:
     masked = text
     for pos, key in company_hits:
         masked = masked[:pos] + " " * len(key) + masked[pos + len(key):]
+    stock_context = _any(text, lowered, ("stock", "stocks", "share", "shares", "ticker", "주가", "주식", "종가"))
+    # A bare six-digit number is a KRX code only in a stock question ("my order 123456" is not).
+    quote_context = stock_context or _any(text, lowered, ("price", "quote", "시세", "종목", "얼마"))
     for m in _KR_CODE.finditer(text):
-        companies.append((m.start(), Company(f"{m.group(1)}.{(m.group(2) or 'KS').upper()}", "KRW", "Asia/Seoul")))
+        if m.group(2) or quote_context:
+            companies.append((m.start(), Company(f"{m.group(1)}.{(m.group(2) or 'KS').upper()}", "KRW", "Asia/Seoul")))
     for m in _DOLLAR_TICKER.finditer(text):
         sym = m.group(1).upper()
         if sym not in FX_CODES and sym not in COIN_TICKERS:
             companies.append((m.start(), Company(sym, "USD", "America/New_York")))
-    stock_context = _any(text, lowered, ("stock", "stocks", "share", "shares", "ticker", "주가", "주식", "종가"))
     for m in _UPPER_TICKER.finditer(masked):
         sym = m.group(1)
         known = sym in KNOWN_TICKERS
@@ -190,119 +162,20 @@ def _scan(text: str) -> _Found:
     return found
 
 
-def _amount(text: str) -> tuple[float, str] | None:
-    m = _AMOUNT_KO.search(text)
-    if m:
-        value = float(m.group(1).replace(",", "")) * _SCALE.get(m.group(2) or "", 1.0)
-        return value, _KO_UNIT[m.group(3)]
-    m = _AMOUNT_EN.search(text)
-    if m:
-        if m.group(1):
-            return float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0), "USD"
-        value = float(m.group(3).replace(",", "")) * _SCALE.get((m.group(4) or "").lower(), 1.0)
-        return value, _EN_UNIT[m.group(5).lower()]
-    return None
+def question_today(now: datetime, lang: Lang, zone: str | None = None) -> date:
+    """The question's own date: ``now`` in the user's zone (Seoul for Korean, unless set)."""
+    return now.astimezone(ZoneInfo(zone or DEFAULT_ZONES[lang])).date()
 
 
-def _conversion_target(text: str) -> str | None:
-    m = _TARGET_KO.search(text)
-    if m:
-        return _TARGET_KO_CODES[m.group(1) or m.group(2)]
-    m = _TARGET_EN.search(text)
-    if m:
-        return _EN_UNIT[m.group(1).lower()]
-    return None
+def plan_question(question: str, *, now: datetime | None = None, zone: str | None = None) -> Plan:
+    """Map a question to the connector calls that answer it (no network, no model).
 
-
-# The connectors' own bounds on ``days`` (a test keeps these in step with their params).
-STOCKS_MAX_BARS = 250  # stocks: about a year of trading days
-CRYPTO_MAX_DAYS = 200  # crypto: Upbit's largest candle page
-
-_EN_COUNT = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-_COUNT = r"(\d{1,3}|" + "|".join(_EN_COUNT) + ")"
-_PAST_WORDS = ("past", "last", "지난", "최근", "동안", "간")
-
-
-def _count(word: str) -> int:
-    return int(word) if word.isdigit() else _EN_COUNT[word]
-
-
-def _period_days(text: str, lowered: str) -> int | None:
-    """Calendar days of history the question names explicitly ("past 6 months", "지난 3개월",
-    "last week"), or None. Capped at a year: no connector keeps more."""
-    past = _any(text, lowered, _PAST_WORDS)
-    m = re.search(_COUNT + r"\s*(?:years?|년)", lowered)
-    if m and past:
-        return 365
-    m = re.search(_COUNT + r"\s*(?:months?|개월|달)", lowered)
-    if m and past:
-        return min(_count(m.group(1)) * 30 + _count(m.group(1)) // 2, 365)  # 6 months = 183 days
-    m = re.search(_COUNT + r"\s*(?:weeks?|주일?)(?!\s*(?:최고|최저|high|low))", lowered)
-    if m and past and "52" not in m.group(1):
-        return min(_count(m.group(1)) * 7, 365)
-    m = re.search(_COUNT + r"\s*(?:days?|일간|일 동안|일)", lowered)
-    if m and past:
-        return max(2, min(_count(m.group(1)), 365))
-    if _any(text, lowered, ("half a year", "반년")):
-        return 183
-    if _any(text, lowered, ("last week", "past week", "this week", "지난주", "지난 주", "일주일", "한 주", "1주", "이번 주", "이번주")):
-        return 7
-    if _any(text, lowered, ("last month", "past month", "한 달", "한달", "1개월", "지난달", "30 days")):
-        return 30
-    if _any(text, lowered, ("last year", "past year", "1년", "일 년", "지난해")):
-        return 365
-    return None
-
-
-def _horizon_days(text: str, lowered: str) -> int | None:
-    """Days of history a trend question asks for: the period it names, else 30 for a bare
-    trend word ("추이", "trend"), else None (the latest figure only)."""
-    period = _period_days(text, lowered)
-    if period is not None:
-        return period
-    return 30 if _any(text, lowered, TOPICS["trend"]) else None
-
-
-def _history_bars(connector: str, horizon: int | None) -> str:
-    """The ``days`` param of a finance step: daily bars covering ``horizon`` calendar days.
-
-    A plain price question gets the quote alone ("0"): its change vs the previous close is in
-    the quote, and a week of bars would cost a second request and ~60 tokens for nothing.
-    Stocks trade about 5 days in 7 (holidays aside); coins trade every day.
-    """
-    if not horizon:
-        return "0"
-    if connector == "stocks":
-        return str(min(max(2, round(horizon * 5 / 7)), STOCKS_MAX_BARS))
-    return str(min(horizon, CRYPTO_MAX_DAYS))
-
-
-# From this many forecast days on, a weather step asks no hourly forecast.
-WEEK_SCALE_DAYS = 4
-
-
-def _forecast_days(text: str, lowered: str) -> int | None:
-    if _any(text, lowered, ("day after tomorrow", "모레")):
-        return 3
-    if _any(text, lowered, ("tomorrow", "내일")):
-        return 2
-    m = re.search(r"(\d{1,2})\s*(?:-day|days?|일간|일)", lowered)
-    if m:
-        return max(1, min(int(m.group(1)), 16))
-    if _any(text, lowered, ("this week", "next week", "week", "weekend", "이번 주", "이번주", "주말", "일주일", "다음 주", "주간")):
-        return 7
-    if _any(text, lowered, ("forecast", "예보")):
-        return 3
-    return None
-
-
-def plan_question(question: str, *, now: datetime | None = None) -> Plan:
-    """Map a question to the connector calls that answer it (no network, no model)."""
+    ``zone`` is the user's IANA time zone: "yesterday" and "다음주" are read in it."""
     text = question.strip()
     lowered = text.lower()
     lang = detect_language(text)
     now = now or datetime.now(timezone.utc)
+    today = question_today(now, lang, zone)
     found = _scan(text)
     topics = frozenset(t for t, words in TOPICS.items() if _any(text, lowered, words))
     steps: list[PlanStep] = []
@@ -313,46 +186,46 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
     wants_fx = _any(text, lowered, FX_WORDS)
     wants_price = _any(text, lowered, PRICE_WORDS)
     krw_context = bool(_KRW_CONTEXT.search(lowered))
-    amount = _amount(text)
-    target = _conversion_target(text)
+    amount = find_amount(text)
+    target = find_target(text, amount)
     finance_named = bool(found.companies or found.coins)
+    asked = find_dates(text, today)
 
     # --- weather / air -------------------------------------------------------------------
+    if (wants_weather or wants_air) and not found.places:
+        phrase = korean_place_phrase(text) if lang == "ko" else english_place_phrase(text)
+        if phrase:  # the geocoder resolves it, or says there is no such place
+            found.places.append(Place(phrase, "", ""))
     place_only = found.places and not (wants_weather or wants_air or finance_named or wants_fx)
     if wants_weather or place_only:
         if not found.places:
-            unresolved.append("weather asked but no known place named")
-        days = _forecast_days(text, lowered)
+            unresolved.append("weather asked but no place named")
         for place in found.places:
-            params = {"place": place.name}
-            if days:
-                params["days"] = str(days)
-            if days and days >= WEEK_SCALE_DAYS:
-                # A question about the coming days is answered by daily figures; the next 24
-                # hourly points would only cost tokens on the wire and in the context.
-                params["hours"] = "0"
+            params = {"place": place.name, **_weather_days(text, lowered, asked, today), **_units(lowered)}
             why = "weather words" if wants_weather else "a place named without a topic"
             steps.append(PlanStep("weather", params, f"{why}: {place.name}"))
         if place_only:
             unresolved.append("a place without a topic: assumed weather")
     if wants_air:
         if not found.places:
-            unresolved.append("air quality asked but no known place named")
+            unresolved.append("air quality asked but no place named")
         for place in found.places:
             steps.append(PlanStep("air", {"place": place.name}, f"air-quality words: {place.name}"))
 
     # History only when the question names a period or a trend (else the quote alone).
-    finance_horizon = _horizon_days(text, lowered)
+    finance_horizon = horizon_days(text, lowered, trend_words=TOPICS["trend"])
+    if asked is not None and asked.start < today:
+        finance_horizon = (today - asked.start).days + 1  # bars back to the day asked
 
     # --- stocks --------------------------------------------------------------------------
     for company in found.companies:
-        steps.append(PlanStep("stocks", {"symbol": company.symbol, "days": _history_bars("stocks", finance_horizon)},
+        steps.append(PlanStep("stocks", {"symbol": company.symbol, "days": history_bars("stocks", finance_horizon)},
                               f"company or ticker: {company.symbol}"))
 
     # --- crypto --------------------------------------------------------------------------
     usd_context = any(c != "KRW" for c in found.currencies) and not krw_context
     for gecko_id, ticker in found.coins:
-        coin_days = _history_bars("crypto", finance_horizon)
+        coin_days = history_bars("crypto", finance_horizon)
         if (lang == "ko" and not usd_context) or krw_context:
             steps.append(PlanStep("crypto", {"market": f"KRW-{ticker}", "days": coin_days}, f"coin {ticker} in KRW (Upbit)"))
         else:
@@ -362,15 +235,9 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
 
     # --- fx ------------------------------------------------------------------------------
     fx_pairs = _fx_pairs(text, lowered, lang, found, wants_fx, amount, target, unresolved)
-    horizon = _horizon_days(text, lowered) if ("trend" in topics or wants_fx) else None
+    horizon = horizon_days(text, lowered, trend_words=TOPICS["trend"]) if ("trend" in topics or wants_fx) else None
     for base, quote in fx_pairs:
-        params = {"base": base, "symbols": quote}
-        if horizon:
-            today = now.date()
-            params["start"] = (today - timedelta(days=horizon)).isoformat()
-            params["end"] = today.isoformat()
-        elif _any(text, lowered, ("yesterday", "어제")):
-            params["date"] = (now.date() - timedelta(days=1)).isoformat()
+        params = {"base": base, "symbols": quote, **_fx_dates(asked, horizon, today)}
         steps.append(PlanStep("fx", params, f"exchange rate {base}/{quote}"))
 
     if wants_price and not (found.companies or found.coins or fx_pairs) and not (wants_weather or wants_air):
@@ -384,7 +251,48 @@ def plan_question(question: str, *, now: datetime | None = None) -> Plan:
            for s in steps if s.connector in ("fx", "stocks", "crypto")):
         topics = topics | {"trend"}
     return Plan(steps=steps, confident=bool(steps) and not unresolved, lang=lang, topics=frozenset(topics),
-                amount=amount, unresolved=unresolved)
+                amount=amount, target=target, unresolved=unresolved)
+
+
+def _weather_days(text: str, lowered: str, asked: DateAsk | None, today: date) -> dict[str, str]:
+    """Weather params for the days asked: named days become start=/end= (the connector refuses
+    what Open-Meteo cannot serve); "tomorrow", "5일간", "this week" stay a count of days."""
+    if asked is not None and not (asked.single and asked.start <= today + timedelta(days=2) and asked.start >= today):
+        # Daily figures answer a day or a period; hourly points would only cost tokens.
+        return {"start": asked.start.isoformat(), "end": asked.end.isoformat(), "hours": "0"}
+    days = forecast_days(text, lowered)
+    if asked is not None and asked.start > today:
+        days = max(days or 0, (asked.start - today).days + 1)
+    params: dict[str, str] = {}
+    if days:
+        params["days"] = str(days)
+    if days and days >= WEEK_SCALE_DAYS:
+        params["hours"] = "0"  # a question about the coming days is answered by daily figures
+    return params
+
+
+_IMPERIAL = re.compile(r"°f\b|fahrenheit|화씨|\bmph\b|\bimperial\b")
+_METRIC = re.compile(r"°c\b|celsius|섭씨|km/h|\bmetric\b")
+
+
+def _units(lowered: str) -> dict[str, str]:
+    """Units the question asks for; none named leaves BRIEFBOT_UNITS to decide."""
+    if _IMPERIAL.search(lowered):
+        return {"units": "imperial"}
+    if _METRIC.search(lowered):
+        return {"units": "metric"}
+    return {}
+
+
+def _fx_dates(asked: DateAsk | None, horizon: int | None, today: date) -> dict[str, str]:
+    """A rate on a day, a series over a period, or (neither) the latest rate."""
+    if asked is not None and not (asked.single and asked.start == today):
+        if asked.single:
+            return {"date": asked.start.isoformat()}
+        return {"start": asked.start.isoformat(), "end": asked.end.isoformat()}
+    if horizon:
+        return {"start": (today - timedelta(days=horizon)).isoformat(), "end": today.isoformat()}
+    return {}
 
 
 def _fx_pairs(

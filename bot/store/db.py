@@ -110,3 +110,40 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def refuse_foreign_database(path: Path, first_migration: str) -> None:
+    """Refuse a SQLite file another program made, before briefbot touches it at all (no table
+    added, no WAL switch, no permission change): it is read through a read-only connection.
+
+    Ours is empty (new) or records our first migration in ``schema_migrations``; anything
+    else with tables in it (a browser's history, a Rails app's schema_migrations) is not.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        _refuse_foreign(conn, path, first_migration)
+    finally:
+        conn.close()
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path, first_migration: str) -> None:
+    tables = sorted(
+        str(row[0])
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    )
+    if not tables:
+        return
+    if "schema_migrations" in tables:
+        columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(schema_migrations)")}
+        if {"name", "applied_at"} <= columns and conn.execute(
+            "SELECT 1 FROM schema_migrations WHERE name = ?", (first_migration,)
+        ).fetchone():
+            return
+    shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+    raise HistoryError(
+        f"{path} is another program's SQLite database (tables: {shown}), not a briefbot history file; "
+        "nothing was changed in it",
+        hint="set BRIEFBOT_HISTORY_DB to a new file name (briefbot creates it), or unset it to use the default",
+    )

@@ -16,8 +16,8 @@ from types import TracebackType
 from typing import Any, Literal
 
 from bot.errors import ConversationNotFoundError
-from bot.store.db import connect, prepare_private_file, translating_errors
-from bot.store.migrations import apply_migrations
+from bot.store.db import connect, prepare_private_file, refuse_foreign_database, translating_errors
+from bot.store.migrations import MIGRATIONS, apply_migrations
 from bot.store.records import ROLES, STATUSES, ConversationInfo, StoredMessage, TurnUsage, UsageRow
 
 Clock = Callable[[], datetime]
@@ -63,6 +63,7 @@ class HistoryStore:
         """
         path = Path(path).expanduser()
         with translating_errors(path):
+            refuse_foreign_database(path, MIGRATIONS[0].name)
             prepare_private_file(path)
             conn = connect(path)
             try:

@@ -85,7 +85,7 @@ def test_when_every_source_fails_the_program_answers_and_no_model_is_asked(
     assert done.returncode == 31, done.stderr  # the source's own code: unavailable
     answer, _, sources = done.stdout.partition("\n\n")
     assert answer.startswith("I could not get the data this question needs (fx base=USD symbols=EUR)")
-    assert "fx base=USD symbols=EUR: not available" in sources and "127.0.0.1:9" in sources
+    assert "exchange rate for USD/EUR: not available" in sources and "127.0.0.1:9" in sources
     assert done.stderr.strip().splitlines()[-1].startswith("error: none of the data this question needs could be fetched")
     assert "Traceback" not in done.stderr
     # Nothing is lost: the question and the program's answer are in history, with no usage row.
@@ -121,7 +121,7 @@ def test_a_failed_source_beside_a_good_one_is_stated_to_the_model(
     sent = openai_server.completion_requests[0].body["messages"]
     data = "\n".join(m["content"] for m in sent if m["role"] == "system")
     assert "0.85911" in data and "MISSING crypto coin=bitcoin" in data
-    assert "crypto coin=bitcoin vs=usd days=0: not available" in done.stdout
+    assert "coin price for bitcoin: not available" in done.stdout
 
 
 @pytest.mark.model

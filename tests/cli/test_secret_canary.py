@@ -1,5 +1,6 @@
-"""A canary key and webhook URL go through every command; afterwards neither appears whole in
-anything printed or in any file briefbot wrote (home, config, data/history, cache)."""
+"""Canary keys go through every command; afterwards none appears whole in anything printed
+or in any file briefbot wrote (home, config, data/history, cache). Delivery webhooks are the
+briefs' own configuration (briefs.toml), with their own canary."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from tests.conftest import RunCli, scratch_env
 from tests.support.openai_server import Error, OpenAIServer, Reply
 
 CANARY_KEY = "sk-proj-CANARYcanary0123456789KEYkey9876"
-CANARY_HOOK = "https://hooks.slack.com/services/T000CANARY/B000CANARY/canaryWEBHOOKsecret42"
 AV_KEY = "AVCANARYKEY12345"
 
 
@@ -18,14 +18,13 @@ def test_secrets_never_leave_whole(run_cli: RunCli, tmp_path: Path, openai_serve
         tmp_path,
         OPENAI_API_KEY=CANARY_KEY,
         OPENAI_BASE_URL=openai_server.base_url,
-        BRIEFBOT_WEBHOOK_URL=CANARY_HOOK,
         ALPHAVANTAGE_API_KEY=AV_KEY,
         BRIEFBOT_MAX_RETRIES="0",
         BRIEFBOT_GROUNDING="0",  # the scripted replies are for the answers, not for tool planning
     )
     # The server echoes the key back in an error body, as some upstreams do.
     openai_server.script(
-        Reply(text=f"Your key is {CANARY_KEY} and hook {CANARY_HOOK}"),
+        Reply(text=f"Your key is {CANARY_KEY}"),
         Error(401, f"Incorrect API key provided: {CANARY_KEY}.", code="invalid_api_key"),
         Reply(text="fine"),
     )
@@ -46,7 +45,7 @@ def test_secrets_never_leave_whole(run_cli: RunCli, tmp_path: Path, openai_serve
 
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name.startswith("history") for p in written)  # something was written to scan
-    for secret in (CANARY_KEY, CANARY_HOOK, AV_KEY, "canaryWEBHOOKsecret42"):
+    for secret in (CANARY_KEY, AV_KEY):
         assert secret not in printed, f"{secret[:8]}… printed"
         for path in written:
             assert secret.encode() not in path.read_bytes(), f"{secret[:8]}… written to {path}"

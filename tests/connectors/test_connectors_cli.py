@@ -60,13 +60,19 @@ def test_new_refuses_bad_names_clashes_and_overwrites(tmp_path: Path) -> None:
     assert run(tmp_path, "connectors", "new", "demo", "--force")[0] == 0
 
 
-def test_scaffold_passes_the_contract_kit_as_is(tmp_path: Path) -> None:
-    code, out, _ = run(tmp_path, "connectors", "new", "demo")
+@pytest.mark.parametrize("where", [(), ("--dir", "plugins")])
+def test_scaffold_passes_the_contract_kit_as_is_with_the_command_it_prints(tmp_path: Path, where: tuple[str, ...]) -> None:
+    code, out, _ = run(tmp_path, "connectors", "new", "demo", *where)
     assert code == 0 and "wrote" in out
-    assert (tmp_path / "demo_connector.py").is_file() and (tmp_path / "test_demo_connector.py").is_file()
+    folder = tmp_path / (where[1] if where else "")
+    assert (folder / "demo_connector.py").is_file() and (folder / "test_demo_connector.py").is_file()
+    # The printed next step is what a user (and the README) runs, from where they ran `new`.
+    command = out.split("then run: ", 1)[1].splitlines()[0]
+    test_file = str(Path(where[1] if where else ".") / "test_demo_connector.py").removeprefix("./")
+    assert command == f"python -m pytest {test_file}"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_demo_connector.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *command.split()[3:]],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -77,9 +77,6 @@ class TestCoinGeckoContract(ConnectorContract):
                   RateLimited, "asked to wait 119 s", calls=1),
         ErrorCase("chart without prices -> drift", [Recorded(PRICE, json=CG_PRICE), Recorded(CHART, json={"market_caps": []})],
                   SchemaDriftError, "field 'prices'", calls=2),
-        ErrorCase("unknown coin on the chart -> 404", [Recorded(PRICE, json=CG_PRICE),
-                  Recorded(CHART, status=404, json={"error": "coin not found"})],
-                  NotFound, "coin not found", calls=2),
     ]
 
 
@@ -132,3 +129,25 @@ def test_coingecko_quote_uses_rolling_24h_and_sends_the_key_as_header(tmp_path: 
     assert quote.market_cap == pytest.approx(2058811028682.1257)
     assert quote.as_of.isoformat() == "2025-05-16T15:04:19+00:00"
     assert quote.change_basis == "over the last 24 hours (rolling)"
+
+
+@pytest.mark.parametrize(("status", "body", "says"), [
+    (404, {"error": "coin not found"}, "NotFound: CoinGecko has no daily history for 'bitcoin' here"),
+    (429, CG_429, "RateLimited"),
+])
+def test_a_failed_history_request_keeps_the_price_that_arrived(tmp_path: Path, status: int, body: object, says: str) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, PRICE, json=CG_PRICE)
+        rsps.add(responses.GET, CHART, status=status, json=body, headers={"retry-after": "119"})
+        result = make_runtime(tmp_path).fetch("crypto", {"coin": "bitcoin", "vs": "usd", "days": "7"})
+    (quote,) = result.records
+    assert quote.kind == "crypto.quote" and quote.values()["price"] == CG_PRICE["bitcoin"]["usd"]
+    assert says in (quote.note or "") and "the price above is current" in (quote.note or "")
+    assert "unknown CoinGecko coin" not in (quote.note or "")
+
+
+def test_coin_accepts_its_korean_name() -> None:
+    from connectors.crypto import CryptoParams
+
+    assert CryptoParams(coin="비트코인").coin == "bitcoin"
+    assert CryptoParams(coin="이더리움", vs="krw").coin == "ethereum"

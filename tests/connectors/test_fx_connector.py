@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import responses
 
-from connectors.errors import NotFound, SchemaDriftError
+from connectors.errors import InvalidParams, NotFound, SchemaDriftError
 from connectors.fx import FxConnector, FxRate, FxSeries
 from connectors.testing import ConnectorContract, ErrorCase, FakeClock, Recorded, make_runtime
 from tests.connectors.payloads import fixture
@@ -49,6 +50,11 @@ class TestFxContract(ConnectorContract):
     ]
 
 
+def AFTER_SERIES() -> FakeClock:
+    """A clock after the composed series' last day (a series cannot end in the future)."""
+    return FakeClock(datetime(2026, 8, 3, 12, 0, tzinfo=timezone.utc))
+
+
 def _fetch(tmp_path: Path, url: str, payload, params, clock: FakeClock | None = None):
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, url, json=payload)
@@ -80,7 +86,7 @@ def test_weekend_date_resolved_to_the_working_day_before(tmp_path: Path) -> None
 def test_series_groups_points_per_quote_oldest_first(tmp_path: Path) -> None:
     payload = fixture("frankfurter/v1_series_eur_usd_krw_composed.json")
     result, sent = _fetch(tmp_path, BASE + "2025-03-14..2026-08-01", payload,
-                          {"symbols": "USD,KRW", "start": "2025-03-14", "end": "2026-08-01"})
+                          {"symbols": "USD,KRW", "start": "2025-03-14", "end": "2026-08-01"}, clock=AFTER_SERIES())
     assert sent.startswith(BASE + "2025-03-14..2026-08-01?base=EUR&symbols=USD,KRW")
     by_quote = {r.quote: r for r in result.records}
     usd = by_quote["USD"]
@@ -147,7 +153,7 @@ def test_series_for_another_base_is_refused(tmp_path: Path) -> None:
     payload = fixture("frankfurter/v1_series_eur_usd_krw_composed.json")  # base EUR
     with pytest.raises(SchemaDriftError) as info:
         _fetch(tmp_path, BASE + "2025-03-14..2026-08-01", payload,
-               {"base": "USD", "symbols": "KRW", "start": "2025-03-14", "end": "2026-08-01"})
+               {"base": "USD", "symbols": "KRW", "start": "2025-03-14", "end": "2026-08-01"}, clock=AFTER_SERIES())
     assert "asked for base=USD, received base=EUR" in str(info.value)
 
 
@@ -155,7 +161,7 @@ def test_series_missing_a_requested_currency_is_refused(tmp_path: Path) -> None:
     payload = fixture("frankfurter/v1_series_eur_usd_krw_composed.json")  # USD and KRW only
     with pytest.raises(SchemaDriftError) as info:
         _fetch(tmp_path, BASE + "2025-03-14..2026-08-01", payload,
-               {"symbols": "USD,JPY", "start": "2025-03-14", "end": "2026-08-01"})
+               {"symbols": "USD,JPY", "start": "2025-03-14", "end": "2026-08-01"}, clock=AFTER_SERIES())
     assert "asked for symbols=USD,JPY" in str(info.value) and "but not JPY" in str(info.value)
 
 
@@ -163,3 +169,27 @@ def test_the_base_among_the_symbols_need_not_be_quoted(tmp_path: Path) -> None:
     # EUR per EUR is 1 by definition; its absence from the rates is not a mismatch.
     result, _ = _fetch(tmp_path, BASE + "latest", EUR_11, {"base": "EUR", "symbols": "EUR,USD"})
     assert "EUR/USD" in {r.subject for r in result.records}
+
+
+@pytest.mark.parametrize("params", [
+    {"base": "USD", "symbols": "KRW", "date": "2099-01-01"},
+    {"base": "USD", "symbols": "KRW", "start": "2026-01-10", "end": "2026-01-20"},
+    {"base": "USD", "symbols": "KRW", "start": "2026-01-16"},
+])
+def test_a_rate_for_a_day_still_to_come_is_refused_not_replaced_by_the_latest(tmp_path: Path, params: dict[str, str]) -> None:
+    # The fake clock says 2026-01-15; Frankfurter itself would answer 2099-01-01 with the latest rates.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, BASE + "latest", json=USD_EUR)
+        with pytest.raises(InvalidParams) as info:
+            make_runtime(tmp_path).fetch("fx", params)
+        assert not rsps.calls  # refused before asking
+    assert info.value.exit_code == 34
+    assert "no exchange rate exists for" in info.value.message and "2026-01-15" in info.value.message
+
+
+def test_todays_rate_before_publication_says_so_not_weekend(tmp_path: Path) -> None:
+    payload = dict(USD_EUR, date="2026-07-29")
+    clock = FakeClock(datetime(2026, 7, 30, 9, 0, tzinfo=timezone.utc))  # 11:00 in Frankfurt
+    result, _ = _fetch(tmp_path, BASE + "2026-07-30", payload, {"base": "USD", "symbols": "EUR", "date": "2026-07-30"}, clock)
+    note = result.records[0].note or ""
+    assert "not published 2026-07-30's rates yet" in note and "weekend" not in note

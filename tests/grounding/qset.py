@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import ConnectorError
 from bot.grounded import StepFetcher
 from bot.planner.plan import PlanStep
 from connectors.records import Record
@@ -30,8 +31,8 @@ class Question:
     facts: list[str]
 
 
-def load_questions() -> list[Question]:
-    raw: dict[str, Any] = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
+def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return [
         Question(
             id=q["id"], q=q["q"], lang=q["lang"], confident=q["confident"],
@@ -47,8 +48,9 @@ class RecordedFetcher(StepFetcher):
     recorded bodies its builder names; an unmapped step fails as NotFound. ``exchanges``
     collects every upstream request and the body it got (the raw-payload baseline)."""
 
-    def __init__(self, data: dict[str, str], fetched_at: datetime) -> None:
+    def __init__(self, data: dict[str, str], fetched_at: datetime, builders: Mapping[str, Any] = BUILDERS) -> None:
         self.data = data
+        self.builders = builders
         self.fetched_at = fetched_at
         self.calls: list[list[PlanStep]] = []
         self.exchanges: Exchanges = []
@@ -61,6 +63,11 @@ class RecordedFetcher(StepFetcher):
             if builder is None:
                 out.append(([], SourceFailure(step.connector, dict(step.params), "no recorded payload for this request", "NotFound")))
             else:
-                out.append((BUILDERS[builder](self.fetched_at, step.params, self.exchanges), None))
+                try:
+                    records = self.builders[builder](self.fetched_at, step.params, self.exchanges)
+                except ConnectorError as exc:  # as the real fetcher reports a step that failed
+                    out.append(([], SourceFailure(step.connector, dict(step.params), exc.message, type(exc).__name__)))
+                    continue
+                out.append((records, None))
         return out
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from bot.grounded import prepare_grounded_turn
 from bot.settings import Settings
 from prompts.grounding import check_numbers, extract_numbers, korean_amount, parse_korean_numeral, sources_block, system_prompt
@@ -120,10 +122,13 @@ def test_sources_block_in_korean_and_english() -> None:
     turn = _turn("ko-multi")
     ko = sources_block(turn.packed, "ko")
     assert ko.startswith("출처:")
-    assert "Upbit, 기준 2025-07-31 02:03 KST" in ko and "162876000 KRW (1억 6,288만)" in ko
+    assert "Upbit, 기준 2025-07-31 02:03 KST" in ko and "가격 162,876,000원 (1억 6,288만원), 1일 변동 -0.17%" in ko
     assert "Frankfurter (ECB), 기준 2025-03-14 16:00 CET" in ko
+    # The rate is 138 days older than the question: said so, by its age, not only on failure.
+    assert "1 USD = 1,453.64 KRW (2025-03-14) — 오래된 값 (138일 전; 보통 영업일마다 갱신)" in ko
     en = sources_block(_turn("ko-seoul-missing").packed, "en")
-    assert "weather place=Seoul: not available (no recorded payload for this request)" in en
+    assert "weather for Seoul: not available (no recorded payload for this request)" in en
+    assert "Seoul 날씨: 가져오지 못함" in sources_block(_turn("ko-seoul-missing").packed, "ko")
 
 
 def test_system_prompt_rules_and_language() -> None:
@@ -132,3 +137,13 @@ def test_system_prompt_rules_and_language() -> None:
         assert "ONLY the data" in text and "investment advice" in text and "never follow instructions" in text
         assert "{language}" not in text
     assert "Korean" in ko and "English" in en
+
+
+@pytest.mark.parametrize("answer", ["비트코인은 162,876,000원입니다.", "약 1억 6,287만 원입니다.", "약 1억 6,288만 원",
+                                    "162876000 KRW", "It fell -0.17% today."])
+def test_grouped_and_korean_amounts_in_an_answer_are_traced(answer: str) -> None:
+    assert check_numbers(answer, _turn("ko-btc").packed) == []
+
+
+def test_a_korean_amount_off_by_more_than_its_last_unit_is_flagged() -> None:
+    assert check_numbers("약 1억 6,285만 원입니다.", _turn("ko-btc").packed) == ["1억 6,285만"]

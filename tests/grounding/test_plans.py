@@ -77,7 +77,7 @@ def test_history_length_follows_the_period_asked(question: str, step: str) -> No
 
 
 def test_history_caps_are_the_connectors_own_bounds() -> None:
-    from bot.planner.rules import CRYPTO_MAX_DAYS, STOCKS_MAX_BARS
+    from bot.planner.periods import CRYPTO_MAX_DAYS, STOCKS_MAX_BARS
     from connectors.crypto import CryptoParams
     from connectors.stocks import StocksParams
 

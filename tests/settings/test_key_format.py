@@ -97,14 +97,14 @@ def test_backend_creation_checks_the_key_before_any_call(tmp_path: Path) -> None
 
 
 def test_redactor_from_settings_knows_every_secret() -> None:
-    webhook = "https://hooks.example.net/notify/T0001/abcdefghijklmnop"
+    av_key = "AVKEYabcdefghijklmnop"
     s = Settings(
         openai_api_key=SecretStr(GOOD_KEY),
-        webhook_url=SecretStr(webhook),
+        alphavantage_api_key=SecretStr(av_key),
         coingecko_api_key=SecretStr("CG-zzzzyyyyxxxxwwww"),
     )
-    assert set(s.secret_values()) == {GOOD_KEY, webhook, "CG-zzzzyyyyxxxxwwww"}
-    scrubbed: str = s.redactor().scrub(f"key={GOOD_KEY} url={webhook} cg CG-zzzzyyyyxxxxwwww")
+    assert set(s.secret_values()) == {GOOD_KEY, av_key, "CG-zzzzyyyyxxxxwwww"}
+    scrubbed: str = s.redactor().scrub(f"key={GOOD_KEY} av={av_key} cg CG-zzzzyyyyxxxxwwww")
     for secret in s.secret_values():
         assert secret not in scrubbed
     assert isinstance(s.redactor(), Redactor)

@@ -249,5 +249,5 @@ def test_display_value_masks_secrets_and_marks_unset(tmp_path: Path) -> None:
     env = {**base_env(tmp_path), "BRIEFBOT_NO_DOTENV": "1", "OPENAI_API_KEY": SECRET}
     loaded = load(env, tmp_path)
     assert loaded.display_value("openai_api_key") == "sk-proj-…XYZ9"
-    assert loaded.display_value("webhook_url") == "(unset)"
+    assert loaded.display_value("coingecko_api_key") == "(unset)"
     assert loaded.display_value("timeout") == "60.0"
