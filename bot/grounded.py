@@ -136,6 +136,7 @@ def prepare_grounded_turn(
         lang=plan.lang,
         topics=plan.topics,
         amount=plan.amount,
+        target=plan.target,
         notes=plan.unresolved,
     )
     model_wanted_no_data = tool_client is not None and not plan.steps and not records and not failures

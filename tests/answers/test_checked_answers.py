@@ -44,6 +44,9 @@ def test_an_answer_without_the_asked_figure_fails() -> None:
 
 
 def test_a_real_figure_in_the_wrong_role_fails() -> None:
+    # Seen on the 270M model: the previous close given as the price, the price as the close.
+    swapped = "비트코인은 163158000원입니다. 전일 종가보다 162876000원이었습니다."
+    assert not check_answer(swapped, turn_for("ko-btc").packed).ok
     # 163158000 is in the data, but as the previous close, not the price the question asks.
     turn = turn_for("ko-btc")
     check = check_answer("비트코인은 지금 163158000원입니다.", turn.packed)
@@ -111,3 +114,17 @@ def test_the_grammar_offers_exactly_the_context_numbers() -> None:
     assert "162876000" in numbers and "1453.64" not in numbers
     grammar = number_grammar(turn.packed.text)
     assert '"162876000"' in grammar and "text ::= [^0-9\\n]" in grammar
+
+
+def test_the_wrong_direction_fails() -> None:
+    turn = turn_for("en-eth")  # +3.4% over 24 h
+    assert check_answer("Ethereum is at 2587.79 USD, up 3.4% over 24 hours (CoinGecko).", turn.packed).ok
+    check = check_answer("Ethereum is at 2587.79 USD, down 3.4% from the previous close (CoinGecko).", turn.packed)
+    assert not check.ok and any("rose" in p for p in check.problems)
+
+
+def test_a_source_the_data_did_not_come_from_fails() -> None:
+    turn = turn_for("en-btc-won")  # Upbit data
+    check = check_answer("Bitcoin is at 162876000 KRW (Yahoo Finance, as of 2025-07-31 02:03 KST).", turn.packed)
+    assert not check.ok and any("Yahoo Finance" in p for p in check.problems)
+    assert check_answer("Bitcoin is at 162876000 KRW (Upbit, as of 2025-07-31 02:03 KST).", turn.packed).ok
