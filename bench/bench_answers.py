@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import statistics
 import sys
 import time
@@ -38,12 +38,11 @@ from bot.grounded import prepare_grounded_turn  # noqa: E402
 from bot.llm.local_backend import LocalBackend  # noqa: E402
 from bot.llm.model_file import resolve_model_path  # noqa: E402
 from bot.paths import AppPaths  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 from prompts.grounding import check_numbers  # noqa: E402
-from prompts.verify import check_answer  # noqa: E402
+from prompts.verify import check_answer, in_language  # noqa: E402
 from tests.grounding.qset import RecordedFetcher, load_questions  # noqa: E402
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @dataclass
@@ -56,11 +55,6 @@ class Row:
     asked_figure: bool
     in_language: bool
     seconds: float
-
-
-def in_language(text: str, lang: str) -> bool:
-    has_hangul = bool(HANGUL.search(text))
-    return has_hangul if lang == "ko" else not has_hangul
 
 
 def run(backend: LocalBackend, limit: int | None) -> list[Row]:
@@ -126,8 +120,9 @@ def main() -> int:
     parser.add_argument("--answers", action="store_true", help="print every answer")
     args = parser.parse_args()
 
-    settings = Settings()
-    paths = AppPaths.from_env(dict(__import__("os").environ))
+    env = dict(os.environ)
+    settings = load_settings(env).settings  # BRIEFBOT_LOCAL_MODEL_PATH, BRIEFBOT_LOCAL_THREADS, ...
+    paths = AppPaths.from_env(env)
     model = resolve_model_path(settings.local_model_path, paths.models_dir, lambda line: print(line, file=sys.stderr))
     backend = LocalBackend(model, model_name="gemma-3-270m", n_ctx=settings.local_context, n_threads=settings.local_threads)
     results = []

@@ -38,10 +38,11 @@ class Example:
 _EN = [
     Example(
         "## Oslo, Norway · Open-Meteo · 2024-11-04 09:30 CET (20 min ago)\ncurrent:\ntemperature: 4.6 °C\n"
-        "condition: light rain\ntoday: temperature max 7.2 °C, min 2.8 °C",
+        "apparent_temperature: 1.9 °C\ncondition: light rain\nhourly, 6 points:\n"
+        "temperature(°C): min 4.1 at 14:00; max 5.3 at 11:00; mean 4.7\nprecipitation_probability: max 80% at 10:00",
         "What's the weather in Oslo right now?",
-        "It is 4.6 °C with light rain in Oslo (Open-Meteo, as of 2024-11-04 09:30 CET).",
-        "Oslo: 4.6 °C, light rain (Open-Meteo, 2024-11-04 09:30 CET).",
+        "It is 4.6 °C with light rain in Oslo, and the chance of rain peaks at 80% at 10:00 (Open-Meteo, as of 2024-11-04 09:30 CET).",
+        "Oslo: 4.6 °C, light rain; rain chance up to 80% (Open-Meteo, 2024-11-04 09:30 CET).",
     ),
     Example(
         "## GBP/USD rate · Frankfurter (ECB) · 2024-06-07 16:00 CEST (3 h ago)\nrate: 1.2718 USD per 1 GBP\n"
@@ -87,9 +88,10 @@ _EN = [
 _KO = [
     Example(
         "## Daegu, South Korea · Open-Meteo · 2024-12-09 08:00 KST (10분 전)\ncurrent:\ntemperature: -2.4 °C\n"
-        "condition: clear sky\ntoday: temperature max 6.8 °C, min -4.1 °C",
+        "apparent_temperature: -5.8 °C\ncondition: clear sky\nhourly, 6 points:\n"
+        "temperature(°C): min -2.9 at 08:00; max 3.6 at 13:00; mean 0.8\nprecipitation_probability: max 0% at 08:00",
         "대구 지금 날씨 어때?",
-        "대구는 지금 -2.4 °C이고 맑습니다 (Open-Meteo, 2024-12-09 08:00 KST 기준).",
+        "대구는 지금 -2.4 °C이고 맑으며, 비 올 확률은 0%입니다 (Open-Meteo, 2024-12-09 08:00 KST 기준).",
         "대구 -2.4 °C, 맑음 (Open-Meteo, 2024-12-09 08:00 KST).",
     ),
     Example(

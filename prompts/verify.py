@@ -11,7 +11,8 @@ model over the fixed question set:
   rate, the first figure the answer states must be that subject's headline figure (or a
   conversion of it);
 * the wrong direction: "down 3.4%" for a rise of 3.4%;
-* the wrong source: "(Yahoo Finance, …)" over Upbit data.
+* the wrong source: "(Yahoo Finance, …)" over Upbit data;
+* the wrong language: "1582.87 KRW per 1 EUR" to a Korean question.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ KNOWN_SOURCES = ("Open-Meteo", "Upbit", "CoinGecko", "Yahoo Finance", "Frankfurt
 _UP = re.compile(r"(?i)\b(up|rose|risen|rising|higher|increased?|gain(?:ed)?|climbed)\b|올랐|오른|상승|오름|증가")
 _DOWN = re.compile(r"(?i)\b(down|fell|fallen|falling|lower|decreased?|drop(?:ped)?|declined?|lost)\b|내렸|내린|하락|떨어|내림|감소")
 _QUOTE_KINDS = ("quote", "rate")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def in_language(text: str, lang: str) -> bool:
+    """Korean answers carry Hangul; English ones none (place names are romanised)."""
+    has_hangul = bool(_HANGUL.search(text))
+    return has_hangul if lang == "ko" else not has_hangul
 
 
 @dataclass(frozen=True)
@@ -123,5 +131,7 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
     missing = [what for what, figures in asked_figures(packed) if not _states_one_of(written, figures)]
     problems = [p for p in (_role_problem(answer, packed), _direction_problem(answer, packed),
                             _source_problem(answer, packed)) if p]
+    if answer.strip() and not in_language(answer, packed.lang):
+        problems.append(f"not written in the question's language ({packed.lang})")
     return AnswerCheck(unverified=check_numbers(answer, packed) if answer.strip() else [], missing=missing,
                        problems=problems)

@@ -128,3 +128,9 @@ def test_a_source_the_data_did_not_come_from_fails() -> None:
     check = check_answer("Bitcoin is at 162876000 KRW (Yahoo Finance, as of 2025-07-31 02:03 KST).", turn.packed)
     assert not check.ok and any("Yahoo Finance" in p for p in check.problems)
     assert check_answer("Bitcoin is at 162876000 KRW (Upbit, as of 2025-07-31 02:03 KST).", turn.packed).ok
+
+
+def test_an_answer_in_another_language_fails() -> None:
+    turn = turn_for("ko-eur")
+    assert not check_answer("1582.87 KRW per 1 EUR", turn.packed).ok
+    assert check_answer("유로 환율은 1유로당 1582.87원입니다 (Frankfurter, 2025-03-14 16:00 CET 기준).", turn.packed).ok

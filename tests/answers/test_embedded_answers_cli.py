@@ -1,0 +1,56 @@
+"""The embedded model end to end: what `ask` shows is checked, and says who wrote it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunCli, scratch_env
+from tests.connectors.payloads import fixture
+from tests.support.replay_server import Reply as Recorded
+from tests.support.replay_server import ReplayServer
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def upstream() -> Iterator[ReplayServer]:
+    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
+    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
+        yield replay
+
+
+@pytest.mark.parametrize("question, lang", [("달러 유로 환율 알려줘", "ko"), ("What is the USD to EUR rate?", "en")])
+def test_ask_json_shows_only_a_checked_answer_and_names_its_writer(
+    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, embedded_model: Path, question: str, lang: str
+) -> None:
+    env = scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={upstream.url}/fx",
+                      BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model))
+    done = run_cli(env, "ask", "--json", question)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["answer_source"] in ("model", "model-constrained", "program")
+    assert result["unverified_numbers"] == [], result["answer"]  # no invented number is ever shown
+    assert "0.85911" in result["answer"]  # the asked figure, whoever wrote it
+    has_hangul = any("\uac00" <= ch <= "\ud7a3" for ch in result["answer"])
+    assert has_hangul == (lang == "ko"), result["answer"]
+    # What was shown is what history keeps.
+    export = json.loads(run_cli(env, "history", "export", "--format", "json").stdout)
+    assert export[0]["messages"][-1]["content"] == result["answer"]
+
+
+def test_the_quick_answer_benchmark_never_shows_an_invented_number(tmp_path: Path, embedded_model: Path) -> None:
+    env = scratch_env(tmp_path, BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model))
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "bench_answers.py"), "--quick", "8", "--json"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    [summary] = json.loads(done.stdout[done.stdout.index("["):])
+    assert summary["questions"] == 8
+    assert summary["traceable_pct"] == 100.0  # model, constrained and program paths alike
+    assert summary["language_pct"] == 100.0
+    assert sum(summary["paths"].values()) == 8
