@@ -342,6 +342,19 @@ class ConnectorContract:
                     self._fetch(failing, case.params)
                 except BriefbotError as exc:
                     texts.append(str(exc))
+        # An upstream that echoes keys back (Alpha Vantage's daily-limit body does) in an error
+        # and in a 200 body that is not what was asked: whatever the connector raises or stores
+        # must not carry them. Keyless connectors are held to this too, so the check can fail.
+        echo = "; ".join(f"key {value} rejected" for value in canaries.values())
+        for status in (400, 200):
+            with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+                mock.add(responses.GET, re.compile(".*"), json={"error": True, "reason": echo, "message": echo}, status=status)
+                echoing = make_runtime(None, clock=clock, settings={**self.settings, **settings}, connectors=[self.connector])
+                try:
+                    records = self._fetch(echoing)
+                    texts.append(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
+                except BriefbotError as exc:
+                    texts.append(str(exc))
         for text in texts:
             for canary in canaries.values():
                 assert canary not in text
