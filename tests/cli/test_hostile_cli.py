@@ -95,3 +95,12 @@ def test_a_redirect_loop_is_exit_31_with_its_own_message(run_cli: RunCli, tmp_pa
     assert done.returncode == 31, done.stderr
     assert "redirect loop" in done.stderr and "cannot connect" not in done.stderr
     assert len(upstream.requests) == 2
+
+
+def test_a_source_that_refuses_us_is_exit_38(run_cli: RunCli, tmp_path: Path, upstream: ReplayServer) -> None:
+    # Yahoo's unofficial endpoint answers clients it does not like with 401 (its recorded shape).
+    refusal = {"finance": {"result": None, "error": {"code": "Unauthorized", "description": "Invalid Crumb"}}}
+    upstream.route("/v8/finance/chart/AAPL", Upstream.json(refusal, status=401))
+    done = run_cli(_env(tmp_path, upstream), "fetch", "stocks", "symbol=AAPL", "provider=yahoo")
+    assert done.returncode == 38, done.stderr
+    assert "Invalid Crumb" in done.stderr and "ALPHAVANTAGE_API_KEY" in done.stderr
