@@ -105,6 +105,7 @@ class FaultUpstream:
         self.stall_seconds = stall_seconds
         self.injected: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []  # (path, kind) in arrival order
+        self.received: list[tuple[str, dict[str, str]]] = []  # (path?query, headers) as sent to us
         self.routes = dict(RECORDED)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -159,8 +160,9 @@ class FaultUpstream:
         self.routes[path] = route
 
     # -- answering ---------------------------------------------------------------------------
-    def _draw(self, path: str) -> str:
+    def _draw(self, handler: BaseHTTPRequestHandler, path: str) -> str:
         with self._lock:
+            self.received.append((handler.path, {k.lower(): v for k, v in handler.headers.items()}))
             kind = self._rng.choice(self.kinds)
             self.injected[kind] += 1
             self.log.append((path, kind))
@@ -171,7 +173,7 @@ class FaultUpstream:
         route = self.routes.get(path)
         if route is None:
             return _send(handler, 404, json.dumps({"error": f"no recorded answer for {path}"}).encode())
-        kind = self._draw(path)
+        kind = self._draw(handler, path)
         payload = route.payload()
         if kind == "latency":
             time.sleep(0.05)
