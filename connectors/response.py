@@ -1,8 +1,9 @@
 """What a data source answered: status, headers, text, and where it came from.
 
 Built by :class:`connectors.http.HttpClient` (which re-exports it) for every answer that is
-not retried; the connector decides what a status means. Every text quoted from it goes
-through the redactor, since an upstream can echo a key back.
+not retried; the connector decides what a status means. Every text quoted from it is cleaned
+by :func:`connectors.sanitize.clean_upstream_text` and goes through the redactor, since an
+upstream can echo a key back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from bot.redact import Redactor
 from connectors.errors import AccessRefused, MalformedResponse, UpstreamErrorBody
+from connectors.sanitize import clean_upstream_text
 
 SNIPPET_CHARS = 300
 
@@ -45,7 +47,7 @@ class HttpResponse:
             ) from None
 
     def snippet(self) -> str:
-        text = " ".join(self.text.split())
+        text = clean_upstream_text(" ".join(self.text[: SNIPPET_CHARS * 4].split()))
         if len(text) > SNIPPET_CHARS:
             text = text[:SNIPPET_CHARS] + "…"
         return self.redactor.scrub(text)
@@ -57,7 +59,9 @@ class HttpResponse:
         except ValueError:
             return self.snippet()
         text = _find_message(body)
-        return self.redactor.scrub(text) if text else self.snippet()
+        # Quoted upstream text is upstream text: cleaned like a record field (it reaches error
+        # lines, stale notes and the packer's MISSING lines), then masked.
+        return self.redactor.scrub(clean_upstream_text(text)) if text else self.snippet()
 
     def raise_for_status(self) -> None:
         """Default mapping for statuses the connector did not handle itself."""

@@ -40,8 +40,11 @@ from prompts.grounding import korean_amount
 # The fence markers; the grounded system prompt names them (with "id" for the nonce).
 FENCE_OPEN, FENCE_CLOSE = "<<<DATA {nonce}>>>", "<<<END DATA {nonce}>>>"
 MAX_TEXT = 160  # characters kept of any fetched text field
-# 64 random bits per pack() call: a payload written offline cannot know the closing marker.
-NONCE_BYTES = 8
+# A new random nonce per pack() call, 16 lower-case letters (75 bits): a payload written
+# offline cannot know the closing marker. Letters only: a digit in the context would count as
+# a figure the answer may quote (prompts.grounding.check_numbers).
+NONCE_LENGTH = 16
+NONCE_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -372,7 +375,7 @@ class ContextPacker:
             seen.add(key)
             derived_lines.append(self._derived_line(f))
         failure_lines = [self._failure_line(f) for f in failures]
-        nonce = secrets.token_hex(NONCE_BYTES)
+        nonce = "".join(secrets.choice(NONCE_ALPHABET) for _ in range(NONCE_LENGTH))
 
         omitted: list[str] = []
         for level in range(len(LEVELS)):

@@ -43,14 +43,15 @@ def test_injected_text_stays_inside_the_fence_and_cannot_close_it() -> None:
     assert all(not lines[i].startswith(("SYSTEM", "## " + ATTACK)) for i in attack_lines)
 
 
-def test_the_fence_nonce_is_64_random_bits_new_on_every_pack() -> None:
+def test_the_fence_nonce_is_random_and_new_on_every_pack() -> None:
     """A payload written offline cannot carry the closing marker: the same records packed
-    twice get unrelated nonces (the old one was 4 hex digits derived from the body)."""
+    twice get unrelated nonces (the old one was 4 hex digits derived from the body). Letters
+    only, 16 of them (75 bits): a digit there would be a figure the number check accepts."""
     nonces = set()
     for _ in range(5):
         lines, opening, _closing = _fence(ContextPacker().pack(_poisoned(), now=NOW).text)
         nonces.add(lines[opening].removeprefix("<<<DATA ").removesuffix(">>>"))
-    assert len(nonces) == 5 and all(int(n, 16) >= 0 for n in nonces)
+    assert len(nonces) == 5 and all(n.isalpha() and n.islower() for n in nonces)
 
 
 def test_every_message_the_model_gets_states_the_rule_before_the_data() -> None:
