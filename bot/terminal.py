@@ -48,20 +48,25 @@ class Utf8Input:
 
     Reads go to the underlying byte buffer line by line, so after a bad line the next one
     reads cleanly (a chat can go on). Streams without a byte buffer (tests' StringIO) pass
-    through unchanged.
+    through unchanged; no stream at all (``sys.stdin`` is None when fd 0 is closed) reads as
+    empty input.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self._stream = stream
         self._buffer = getattr(stream, "buffer", None)
         self._line = 0
 
     def read(self, size: int = -1) -> str:
+        if self._stream is None:
+            return ""
         if self._buffer is None:
             return self._stream.read(size)
         return self._decode(self._buffer.read(size), what="the input")
 
     def readline(self, size: int = -1) -> str:
+        if self._stream is None:
+            return ""
         if self._buffer is None:
             return self._stream.readline(size)
         self._line += 1
@@ -72,7 +77,7 @@ class Utf8Input:
             yield line
 
     def isatty(self) -> bool:
-        return self._stream.isatty()
+        return bool(getattr(self._stream, "isatty", lambda: False)())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

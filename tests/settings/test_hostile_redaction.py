@@ -151,3 +151,9 @@ def test_invalid_utf8_read_whole_is_a_usage_error() -> None:
 
 def test_settings_unchanged_by_url_checks() -> None:
     assert Settings().secret_values() == []
+
+
+def test_no_stdin_at_all_reads_as_empty_input() -> None:
+    # sys.stdin is None when fd 0 is closed (`briefbot tokens - 0<&-` ended with exit 1).
+    stdin = Utf8Input(None)
+    assert stdin.read() == "" and stdin.readline() == "" and not stdin.isatty()
