@@ -3,7 +3,9 @@
 It carries what would otherwise be global state: the environment, the working directory,
 the output streams, the ``--debug`` flag and the settings (loaded lazily, once). All output
 goes through :meth:`App.out` / :meth:`App.err`, which pass text through the redactor, so a
-secret cannot reach the terminal by accident.
+secret cannot reach the terminal by accident, and through :func:`bot.terminal.for_terminal`,
+so an escape sequence in fetched data or a model's answer cannot drive the terminal. stdin
+is read as strict UTF-8 (:class:`bot.terminal.Utf8Input`): undecodable input is a usage error.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import sys
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from bot.paths import AppPaths
 from bot.redact import Redactor, scrub_shapes
 from bot.settings import LoadedSettings, Settings, load_settings
+from bot.terminal import Utf8Input, for_terminal
 
 
 class App:
@@ -35,7 +38,7 @@ class App:
         self.cwd = cwd or Path.cwd()
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
-        self.stdin = stdin or sys.stdin
+        self.stdin: TextIO = stdin or cast(TextIO, Utf8Input(sys.stdin))
         self.debug = debug
         self._overrides: dict[str, Any] = dict(overrides or {})
 
@@ -75,12 +78,12 @@ class App:
         return scrub_shapes(text)
 
     def out(self, text: str = "", *, end: str = "\n", flush: bool = False) -> None:
-        self.stdout.write(self.scrub(text) + end)
+        self.stdout.write(self.scrub(for_terminal(text)) + end)
         if flush:
             self.stdout.flush()
 
     def err(self, text: str = "", *, end: str = "\n") -> None:
-        self.stderr.write(self.scrub(text) + end)
+        self.stderr.write(self.scrub(for_terminal(text)) + end)
         self.stderr.flush()
 
     @property

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from bot.errors import ConfigError, InvalidKeyFormatError, UsageError
 from bot.paths import AppPaths
-from bot.redact import Redactor, mask
+from bot.redact import Redactor, mask, redact_url, url_secrets
 
 Backend = Literal["auto", "openai", "local"]
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -75,6 +75,9 @@ class Settings(BaseModel):
     http_rewrite: str | None = _f("BRIEFBOT_HTTP_REWRITE", "FROM_PREFIX=TO_PREFIX pairs, comma-separated, applied to connector URLs")
     http_timeout: float = _f("BRIEFBOT_HTTP_TIMEOUT", "seconds a connector waits for a data source to answer", 10.0, gt=0)
     http_deadline: float = _f("BRIEFBOT_HTTP_DEADLINE", "total seconds a connector may spend, retries included", 30.0, gt=0)
+    http_max_body_bytes: int | None = _f(
+        "BRIEFBOT_HTTP_MAX_BODY_BYTES", "largest answer body a data source may send, bytes (default: each connector's own, 2 MiB built in)", None, ge=1024
+    )
     alphavantage_api_key: SecretStr | None = _f("ALPHAVANTAGE_API_KEY", "Alpha Vantage key (stocks; optional)", secret=True)
     coingecko_api_key: SecretStr | None = _f("COINGECKO_API_KEY", "CoinGecko demo key (optional)", secret=True)
     open_meteo_url: str = _f("BRIEFBOT_OPEN_METEO_URL", "Open-Meteo forecast API base", "https://api.open-meteo.com")
@@ -106,6 +109,10 @@ class Settings(BaseModel):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 out.append(value.get_secret_value())
+            elif isinstance(value, str) and "://" in value:
+                # OPENAI_BASE_URL=http://user:pw@host/v1 or a base URL with ?key=: the password
+                # is a secret even though the setting is not.
+                out.extend(url_secrets(value))
         return out
 
     def redactor(self) -> Redactor:
@@ -143,6 +150,8 @@ class LoadedSettings:
             return "(unset)"
         if isinstance(value, SecretStr):
             return mask(value.get_secret_value())
+        if isinstance(value, str) and "://" in value:
+            return redact_url(value)
         return str(value)
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from connectors.base import Connector
 from connectors.geocoding import OPEN_METEO_RATE, Place, resolve_place
-from connectors.open_meteo import columns, current_time, optional_number, section_units
+from connectors.open_meteo import columns, current_time, open_meteo_payload, optional_number, section_units
 from connectors.records import Observation, Record, Series, SeriesPoint
 from connectors.shape import require_dict, require_number
 from connectors.weather import PlaceParams
@@ -88,8 +88,7 @@ class AirQualityConnector(Connector[AirParams]):
             query["forecast_days"] = min(7, params.hours // 24 + 2)
         base = self.ctx.base_url("open_meteo_air_url")
         response = self.ctx.http.get(f"{base}/v1/air-quality", params=query, source=SOURCE, rate=OPEN_METEO_RATE)
-        response.raise_for_status()
-        payload = require_dict(response.json(), source=SOURCE)
+        payload = open_meteo_payload(response, source=SOURCE)  # {"error": true, "reason": ...} with 400 or 200 -> exit 35
         return transform_air(payload, place=place, hours=params.hours, provenance=self.provenance(response))
 
 

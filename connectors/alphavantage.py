@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from connectors.errors import AccessRefused, NotFound, RateLimited, SchemaDriftError, UpstreamErrorBody
-from connectors.http import HttpResponse
+from connectors.http import Credentials, HttpResponse
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
 from connectors.shape import require_dict, require_echo, require_number, require_str
@@ -65,7 +65,8 @@ def _get(connector: StocksConnector, query: dict[str, str | int | float], symbol
     key = connector.require_key("alphavantage_api_key", "ALPHAVANTAGE_API_KEY", why="Alpha Vantage")
     base = ctx.base_url("alphavantage_url")
     response = ctx.http.get(
-        f"{base}/query", params={**query, "apikey": key}, source=SOURCE, rate=ALPHAVANTAGE_RATE
+        f"{base}/query", params=query, credentials=Credentials(query={"apikey": key}), source=SOURCE,
+        rate=ALPHAVANTAGE_RATE,
     )
     response.raise_for_status()
     return response, check_body(response.json(), response, symbol)

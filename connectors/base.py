@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from bot.settings import Settings
 from connectors.cache import FileCache
 from connectors.errors import InvalidParams, MissingKey
-from connectors.http import HttpClient, HttpResponse
+from connectors.http import DEFAULT_MAX_BODY_BYTES, HttpClient, HttpResponse
 from connectors.records import Record
 
 
@@ -83,6 +83,8 @@ class Connector(ABC, Generic[P]):
     key_settings: ClassVar[tuple[str, ...]] = ()  # settings fields (or env names) of keys it can use
     key_required: ClassVar[bool] = False
     base_url_settings: ClassVar[tuple[str, ...]] = ()  # settings fields of its upstream base URLs
+    # Largest answer body accepted (BRIEFBOT_HTTP_MAX_BODY_BYTES overrides it for all); reading stops there.
+    max_body_bytes: ClassVar[int] = DEFAULT_MAX_BODY_BYTES
 
     def __init__(self, ctx: ConnectorContext) -> None:
         self.ctx = ctx

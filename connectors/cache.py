@@ -60,7 +60,11 @@ class FileCache:
 
     def store(self, namespace: str, key: str, value: Any, *, now: datetime) -> None:
         path = self._path(namespace, key)
-        text = json.dumps({"stored_at": now.isoformat(), "value": value}, ensure_ascii=False)
+        try:
+            # allow_nan=False: NaN is not JSON, and a poisoned entry would outlive the fault.
+            text = json.dumps({"stored_at": now.isoformat(), "value": value}, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            return
         text = self.redactor.scrub(text)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

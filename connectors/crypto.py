@@ -25,9 +25,10 @@ from connectors.base import Connector, ConnectorParams
 from bot.errors import ConnectorError
 from connectors.errors import NotFound, RateLimited, SchemaDriftError
 from connectors.http import HttpResponse
+from connectors.transfer import NO_CREDENTIALS, Credentials
 from connectors.ratelimit import Rate
 from connectors.records import Observation, Record, Scalar, Series, SeriesPoint
-from connectors.shape import require_dict, require_list, require_number, require_str
+from connectors.shape import require_dict, require_epoch, require_list, require_number, require_str
 
 UPBIT = "Upbit"
 COINGECKO = "CoinGecko"
@@ -186,13 +187,13 @@ class CryptoConnector(Connector[CryptoParams]):
         def num(name: str, nullable: bool = False) -> float | None:
             return require_number(payload, index, name, source=UPBIT, nullable=nullable)
 
-        ts = num("trade_timestamp") or 0.0
+        as_of = require_epoch(payload, index, "trade_timestamp", source=UPBIT, tz=KST, per_second=1000)
         rate = num("signed_change_rate")
         records: list[Record] = [
             CryptoQuote(
                 **self.provenance(response),
                 subject=market,
-                as_of=datetime.fromtimestamp(ts / 1000, KST),
+                as_of=as_of,
                 units={"price": currency, "change": currency, "change_pct": "%", "high": currency, "low": currency,
                        "volume_24h": coin, "turnover_24h": currency},
                 exchange=UPBIT,
@@ -255,9 +256,9 @@ class CryptoConnector(Connector[CryptoParams]):
     ) -> tuple[HttpResponse, Any]:
         base = self.ctx.base_url("coingecko_url")
         key = self.ctx.secret("coingecko_api_key")
-        headers = {"x-cg-demo-api-key": key} if key else {}
+        credentials = Credentials(headers={"x-cg-demo-api-key": key}) if key else NO_CREDENTIALS
         response = self.ctx.http.get(
-            f"{base}{path}", params=query, headers=headers, source=COINGECKO,
+            f"{base}{path}", params=query, credentials=credentials, source=COINGECKO,
             rate=COINGECKO_DEMO_RATE if key else COINGECKO_RATE,
         )
         if response.status == 404:
@@ -281,13 +282,13 @@ class CryptoConnector(Connector[CryptoParams]):
         if vs not in entry:
             raise NotFound(f"CoinGecko has no {vs.upper()} price for {coin!r}", hint="try vs=usd, vs=krw or vs=eur")
         currency = vs.upper()
-        updated = require_number(payload, coin, "last_updated_at", source=COINGECKO) or 0.0
+        updated = require_epoch(payload, coin, "last_updated_at", source=COINGECKO, tz=timezone.utc)
         provenance = self.provenance(response)
         records: list[Record] = [
             CryptoQuote(
                 **provenance,
                 subject=f"{coin}/{vs}",
-                as_of=datetime.fromtimestamp(updated, timezone.utc),
+                as_of=updated,
                 units={"price": currency, "change_pct": "%", "turnover_24h": currency, "market_cap": currency},
                 exchange=f"{COINGECKO} (aggregate)",
                 currency=currency,
@@ -313,9 +314,9 @@ class CryptoConnector(Connector[CryptoParams]):
             prices = require_list(chart, "prices", source=COINGECKO)
             points = []
             for i, _ in enumerate(prices):
-                ms = require_number(chart, "prices", i, 0, source=COINGECKO) or 0.0
+                when = require_epoch(chart, "prices", i, 0, source=COINGECKO, tz=timezone.utc, per_second=1000)
                 price = require_number(chart, "prices", i, 1, source=COINGECKO)
-                points.append(SeriesPoint(time=datetime.fromtimestamp(ms / 1000, timezone.utc), values={"price": price}))
+                points.append(SeriesPoint(time=when, values={"price": price}))
             if points:
                 records.append(
                     CryptoDaily(

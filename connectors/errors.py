@@ -13,9 +13,14 @@ every message through the redactor, and upstream text is scrubbed before it is q
     ├── UpstreamErrorBody              exit 35  the source answered with an error we can quote
     ├── SchemaDriftError               exit 36  a field we rely on is missing or of another type
     │   └── MalformedResponse          exit 36  the body is not the JSON we asked for at all
+    │       └── ResponseTooLarge       exit 36  the body passed the size limit (reading stopped there)
     ├── MissingKey                     exit 37  the connector needs an API key that is not set
     ├── AccessRefused                  exit 38  the source refuses us (401/403, premium endpoint)
     └── UnknownConnector               exit 39  no connector has that name
+
+A number that is not finite (NaN, inf, "nan") or a time outside 1970-2100 is schema drift
+(exit 36) too, refused at the connector boundary and never cached. A redirect to another
+host, a redirect loop or more than 3 redirects is SourceUnavailable (exit 31), not retried.
 """
 
 from __future__ import annotations
@@ -69,6 +74,10 @@ class SchemaDriftError(ConnectorError):
 
 class MalformedResponse(SchemaDriftError):
     """The body is not JSON (or not the JSON type we expect): truncated, HTML, a proxy page."""
+
+
+class ResponseTooLarge(MalformedResponse):
+    """The body passed the size limit; reading stopped there. Not retried: it would be as big again."""
 
 
 class MissingKey(ConnectorError):

@@ -24,6 +24,7 @@ from typing import Any
 from connectors.base import ConnectorContext
 from connectors.cache import cache_key
 from connectors.errors import NotFound
+from connectors.open_meteo import open_meteo_payload
 from connectors.ratelimit import Rate
 from connectors.shape import require_dict, require_list, require_number
 
@@ -191,8 +192,7 @@ def _search(ctx: ConnectorContext, name: str, *, language: str, country: str | N
             return entry.value
     base = ctx.base_url("open_meteo_geocoding_url")
     response = ctx.http.get(f"{base}/v1/search", params=params, source=SOURCE, rate=OPEN_METEO_RATE)
-    response.raise_for_status()  # 400 {"error": true, "reason": ...} -> UpstreamErrorBody
-    payload = require_dict(response.json(), source=SOURCE)
+    payload = open_meteo_payload(response, source=SOURCE)  # {"error": true, "reason": ...} with 400 or 200 -> exit 35
     # No match is HTTP 200 with no "results" key at all.
     results = require_list(payload, "results", source=SOURCE) if "results" in payload else []
     for i, result in enumerate(results):

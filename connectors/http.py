@@ -10,22 +10,22 @@ because only the connector knows that Frankfurter's 404 means "no such date" and
 means "no such market".
 
 Secrets never leave this module unmasked: URLs are redacted (query credentials) and every
-quoted upstream text goes through the runtime's redactor.
+quoted upstream text goes through the runtime's redactor. Keys are passed as
+:class:`~connectors.transfer.Credentials` and attached per request to the connector's own
+origin; redirects are followed by hand and every body is read with a size limit (see
+:mod:`connectors.transfer`).
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import logging
 import re
 import socket
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from urllib.parse import urlencode, urlsplit
-
 import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,16 +34,21 @@ from urllib3.exceptions import NameResolutionError
 from bot import __version__
 from bot.errors import ConfigError
 from bot.redact import Redactor, redact_url
-from connectors.errors import AccessRefused, MalformedResponse, RateLimited, SourceUnavailable, UpstreamErrorBody
+from connectors.errors import RateLimited, SourceUnavailable
 from connectors.ratelimit import HostRateLimiter, Rate
 from connectors.retry import RetryOutcome, RetryPolicy, TransientFailure, call_with_retries, parse_retry_after
+from connectors.response import HttpResponse
+from connectors.transfer import NO_CREDENTIALS, Credentials, Hop, read_limited, send_following_redirects, with_query
+
+__all__ = ["Credentials", "HttpClient", "HttpResponse", "parse_rewrite_rules", "rewrite_url"]
 
 log = logging.getLogger("briefbot.connectors.http")
 
 USER_AGENT = f"briefbot/{__version__} (+https://github.com/briefbot/briefbot)"
 # A connect should be quick or not at all; the read timeout is the user's setting.
 MAX_CONNECT_TIMEOUT = 5.0
-SNIPPET_CHARS = 300
+# The largest recorded answer we use is ~60 kB; a connector can declare its own limit.
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 def parse_rewrite_rules(text: str | None) -> list[tuple[str, str]]:
@@ -73,74 +78,6 @@ def rewrite_url(url: str, rules: list[tuple[str, str]]) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    headers: Mapping[str, str]
-    text: str = field(repr=False)
-    url: str  # as sent (after rewriting), credentials redacted
-    fetched_at: datetime
-    source: str
-    redactor: Redactor = field(repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.text)
-        except ValueError:
-            raise MalformedResponse(
-                f"{self.source} answered HTTP {self.status} with a body that is not JSON: {self.snippet()!r}",
-                hint="the source or a proxy in between returned something else (an HTML page, a cut-off body); "
-                "try again later",
-                field="(body)",
-            ) from None
-
-    def snippet(self) -> str:
-        text = " ".join(self.text.split())
-        if len(text) > SNIPPET_CHARS:
-            text = text[:SNIPPET_CHARS] + "…"
-        return self.redactor.scrub(text)
-
-    def upstream_message(self) -> str:
-        """The error text from common JSON error shapes, else a snippet of the body."""
-        try:
-            body = json.loads(self.text)
-        except ValueError:
-            return self.snippet()
-        text = _find_message(body)
-        return self.redactor.scrub(text) if text else self.snippet()
-
-    def raise_for_status(self) -> None:
-        """Default mapping for statuses the connector did not handle itself."""
-        if self.ok:
-            return
-        if self.status in (401, 403):
-            raise AccessRefused(
-                f"{self.source} refused the request (HTTP {self.status}): {self.upstream_message()}",
-                hint="check the API key, or whether this endpoint needs a plan or key",
-            )
-        raise UpstreamErrorBody(
-            f"{self.source} answered HTTP {self.status}: {self.upstream_message()}",
-            hint="check the parameters; `briefbot connectors show NAME` lists what is allowed",
-        )
-
-
-def _find_message(body: Any) -> str | None:
-    if isinstance(body, dict):
-        for key in ("reason", "message", "error_message", "description", "Error Message", "Information", "Note"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value
-        for key in ("error", "status", "chart", "finance"):
-            found = _find_message(body.get(key))
-            if found:
-                return found
-    return None
-
-
 class HttpClient:
     """One per runtime; thread-safe for concurrent GETs (the session's pool is shared)."""
 
@@ -156,6 +93,7 @@ class HttpClient:
         now: Callable[[], datetime],
         policy: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.timeout = timeout
         self.deadline = deadline
@@ -167,11 +105,23 @@ class HttpClient:
         self.policy = policy or RetryPolicy()
         self.limiter = HostRateLimiter(clock=clock, sleep=sleep)
         self.session = session or _new_session()
-        self._sent_lock = threading.Lock()
-        self.requests_sent = 0  # counted for the bench and tests ("a cached repeat sends none")
+        self.max_body_bytes = max_body_bytes
+        self._tally = _Tally()  # counted for the bench and tests ("a cached repeat sends none")
 
     def close(self) -> None:
         self.session.close()
+
+    @property
+    def requests_sent(self) -> int:
+        """Requests put on the wire (redirect hops included), by this client and its views."""
+        return self._tally.count
+
+    def with_body_limit(self, max_body_bytes: int) -> HttpClient:
+        """A view of this client (same session, rate limits, counters) with another body limit;
+        the runtime gives each connector one with that connector's limit."""
+        view = copy.copy(self)
+        view.max_body_bytes = max_body_bytes
+        return view
 
     def get(
         self,
@@ -180,14 +130,31 @@ class HttpClient:
         source: str,
         params: Mapping[str, str | int | float] | None = None,
         headers: Mapping[str, str] | None = None,
+        credentials: Credentials = NO_CREDENTIALS,
         rate: Rate | None = None,
     ) -> HttpResponse:
-        """GET ``url`` with retries; returns any non-retryable response, raises after giving up."""
+        """GET ``url`` with retries; returns any non-retryable response, raises after giving up.
+
+        ``credentials`` (API keys) are attached per request to ``url``'s own origin only; see
+        :mod:`connectors.transfer`.
+        """
         if params:
             url = url + ("&" if "?" in url else "?") + urlencode(params, safe=",:")
-        logical_host = urlsplit(url).netloc
-        sent_url = rewrite_url(url, self.rules)
-        shown_url = self.redactor.scrub(redact_url(sent_url))
+        return self._exchange(Hop(url, "GET", None), source=source, headers=headers, credentials=credentials, rate=rate)
+
+    def _exchange(
+        self,
+        hop: Hop,
+        *,
+        source: str,
+        headers: Mapping[str, str] | None,
+        credentials: Credentials,
+        rate: Rate | None,
+    ) -> HttpResponse:
+        """One logical request of any method: rewriting, rate limit, retries, redirects, size limit."""
+        logical_host = urlsplit(hop.url).netloc
+        sent = Hop(rewrite_url(hop.url, self.rules), hop.method, hop.data)
+        shown_url = self.redactor.scrub(redact_url(with_query(sent.url, credentials.query)))
         started = self.clock()
         deadline_at = started + self.deadline
         outcome = RetryOutcome()
@@ -198,23 +165,25 @@ class HttpClient:
             if remaining <= 0:
                 raise TransientFailure("timeout", "deadline reached before the request could be sent")
             timeout = (min(MAX_CONNECT_TIMEOUT, self.timeout, remaining), min(self.timeout, remaining))
-            with self._sent_lock:
-                self.requests_sent += 1
-            log.debug("GET %s", shown_url)
+            log.debug("%s %s", sent.method, shown_url)
             try:
-                raw = self.session.get(sent_url, headers=dict(headers or {}), timeout=timeout)
+                raw = send_following_redirects(
+                    self.session, sent, headers=dict(headers or {}), credentials=credentials,
+                    timeout=timeout, source=source, shown=shown_url, on_send=self._tally.add,
+                )
             except requests.Timeout as exc:
                 raise TransientFailure("timeout", f"no answer within {timeout[1]:.1f} s") from exc
             except requests.ConnectionError as exc:
                 if _is_name_resolution_failure(exc):
-                    raise _unresolved_host(exc, sent_url, source=source, redactor=self.redactor) from exc
+                    raise _unresolved_host(exc, sent.url, source=source, redactor=self.redactor) from exc
                 raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
             except requests.RequestException as exc:
                 raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
+            body = self._read_body(raw, source=source, shown=shown_url, read_timeout=timeout[1])
             response = HttpResponse(
                 status=raw.status_code,
                 headers=raw.headers,
-                text=raw.text,
+                text=_decode(answer, raw.encoding),
                 url=shown_url,
                 fetched_at=self.now(),
                 source=source,
@@ -245,6 +214,19 @@ class HttpClient:
         except TransientFailure as failure:
             raise _give_up(failure, source=source, url=shown_url, outcome=outcome, deadline=self.deadline) from failure
 
+    def _read_body(self, raw: requests.Response, *, source: str, shown: str, read_timeout: float) -> bytes:
+        """The body within the size limit; a body that stops arriving or is cut off is transient."""
+        try:
+            return read_limited(raw, limit=self.max_body_bytes, source=source, shown=shown)
+        except requests.ConnectionError as exc:
+            # requests wraps urllib3's ReadTimeoutError in ConnectionError once the body streams.
+            if "timed out" in str(exc).lower():
+                raise TransientFailure(
+                    "stalled", f"the answer began, then stopped arriving (no data for {read_timeout:.1f} s)"
+                ) from exc
+            raise TransientFailure("truncated", f"the connection broke mid-answer ({self.redactor.scrub(_reason(exc))})") from exc
+        except requests.RequestException as exc:  # ChunkedEncodingError: fewer bytes than announced
+            raise TransientFailure("truncated", "the answer was cut off before its end") from exc
 
     def post(
         self,
@@ -267,8 +249,7 @@ class HttpClient:
         sent_url = rewrite_url(url, self.rules)
         shown_url = self.redactor.scrub(redact_url(sent_url))
         timeout = (min(MAX_CONNECT_TIMEOUT, self.timeout), self.timeout)
-        with self._sent_lock:
-            self.requests_sent += 1
+        self._tally.add()
         log.debug("POST %s", shown_url)
         try:
             raw = self.session.post(
@@ -278,7 +259,9 @@ class HttpClient:
                 headers=dict(headers or {}),
                 timeout=timeout,
                 allow_redirects=False,
+                stream=True,
             )
+            answer = read_limited(raw, limit=self.max_body_bytes, source=source, shown=shown_url)
         except requests.ConnectionError as exc:
             if _is_name_resolution_failure(exc):
                 raise _unresolved_host(exc, sent_url, source=source, redactor=self.redactor) from exc
@@ -299,12 +282,32 @@ class HttpClient:
         return HttpResponse(
             status=raw.status_code,
             headers=raw.headers,
-            text=raw.text,
+            text=_decode(answer, raw.encoding),
             url=shown_url,
             fetched_at=self.now(),
             source=source,
             redactor=self.redactor,
         )
+
+
+class _Tally:
+    """A request counter shared by a client and its views."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
+def _decode(body: bytes, encoding: str | None) -> str:
+    # JSON is UTF-8 (RFC 8259); requests reports ISO-8859-1 for a text/* type without a charset.
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def _give_up(
@@ -326,6 +329,10 @@ def _give_up(
         what = f"{source} did not answer in time ({failure.detail}) — gave up after {tries}"
     elif failure.kind == "connection":
         what = f"cannot connect to {source}: {failure.detail} — gave up after {tries}"
+    elif failure.kind == "stalled":
+        what = f"{source} stopped sending mid-answer: {failure.detail} — gave up after {tries}"
+    elif failure.kind == "truncated":
+        what = f"{source}'s answer was cut off: {failure.detail} — gave up after {tries}"
     else:
         what = f"{source} kept failing ({failure.detail}) — gave up after {tries}"
     return SourceUnavailable(

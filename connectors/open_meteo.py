@@ -13,8 +13,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.errors import SchemaDriftError
-from connectors.shape import require, require_dict, require_list
+from connectors.errors import SchemaDriftError, UpstreamErrorBody
+from connectors.http import HttpResponse
+from connectors.shape import epoch_time, require, require_dict, require_list
 
 SOURCE = "Open-Meteo"
 
@@ -57,6 +58,23 @@ def describe_wmo(code: int | None) -> str | None:
     return WMO_CODES.get(code, f"unknown weather code {code}")
 
 
+def open_meteo_payload(response: HttpResponse, *, source: str = SOURCE) -> dict[str, Any]:
+    """The JSON object of an Open-Meteo answer, or its error quoted (exit 35).
+
+    Open-Meteo reports bad requests as ``{"error": true, "reason": ...}`` with HTTP 400 and,
+    from some servers and proxies, with HTTP 200: read as data, that body looked like a
+    missing time zone (36) or an unknown place (33).
+    """
+    response.raise_for_status()
+    payload = require_dict(response.json(), source=source)
+    if payload.get("error") is True:
+        raise UpstreamErrorBody(
+            f"{source} answered with an error: {response.upstream_message()}",
+            hint="check the parameters (`briefbot connectors show NAME` lists what is allowed)",
+        )
+    return payload
+
+
 def zone_of(payload: dict[str, Any]) -> tzinfo:
     name = payload.get("timezone")
     if isinstance(name, str) and name:
@@ -78,7 +96,7 @@ def zone_of(payload: dict[str, Any]) -> tzinfo:
 def parse_time(value: Any, *, unixtime: bool, tz: tzinfo, field: str) -> datetime:
     try:
         if unixtime:
-            return datetime.fromtimestamp(float(value), tz)
+            return epoch_time(value, tz, source=SOURCE, field=field)
         parsed = datetime.fromisoformat(str(value))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     except (TypeError, ValueError, OverflowError):

@@ -7,6 +7,12 @@ forecast, daily candles). Every record carries its provenance: which source, fro
 Connectors subclass :class:`Observation` / :class:`Series` with typed fields; the generic
 accessors (:meth:`Record.values`, :attr:`Series.points`) let the packer treat any connector
 alike, including third-party ones.
+
+Building a record is the connector boundary, so a record is valid by construction: every
+number is finite (NaN, inf and "nan" are refused), every time lies between 1970 and 2100,
+and every text is cleaned by :func:`connectors.sanitize.clean_upstream_text`. The runtime
+turns a refusal into :class:`~connectors.errors.SchemaDriftError` (exit 36), and a cache
+entry that no longer validates is a miss.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from connectors.sanitize import clean_upstream_text
+from connectors.shape import EARLIEST, LATEST
 
 Scalar = float | int | str | bool | None
 
@@ -23,10 +32,31 @@ PROVENANCE_FIELDS = frozenset(
 )
 
 
+def _admit(value: Any) -> Any:
+    """Clean text and check times, recursively through dicts and lists of plain values."""
+    if isinstance(value, str):
+        return clean_upstream_text(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and not EARLIEST <= value < LATEST:
+            raise ValueError(f"time {value.isoformat()} is outside 1970-2100")
+        return value
+    if isinstance(value, dict):
+        return {_admit(k): _admit(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_admit(v) for v in value]
+    return value
+
+
 class Record(BaseModel):
     """Fields every record has."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: a NaN cached once broke every answer for the cache's life.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _admitted(cls, value: Any) -> Any:
+        return _admit(value)
 
     connector: str = Field(description="connector name, e.g. 'weather'")
     kind: str = Field(description="what the record is, e.g. 'weather.current', 'fx.rates'")
@@ -54,7 +84,12 @@ class Observation(Record):
 
 
 class SeriesPoint(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _admitted(cls, value: Any) -> Any:
+        return _admit(value)
 
     time: AwareDatetime
     values: dict[str, Scalar]

@@ -21,7 +21,8 @@ from typing import Literal, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 T = TypeVar("T")
-FailureKind = Literal["timeout", "connection", "status"]
+# "stalled"/"truncated": the answer began but stopped arriving, or was cut off mid-body.
+FailureKind = Literal["timeout", "connection", "status", "stalled", "truncated"]
 
 
 class TransientFailure(Exception):

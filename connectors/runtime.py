@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
+from pydantic import ValidationError
 
 from bot.redact import Redactor
 from bot.settings import Settings
@@ -107,7 +108,9 @@ class ConnectorRuntime:
 
     def connector(self, name: str) -> Connector[Any]:
         assert self.registry is not None
-        return self.registry.get(name)(self.context)
+        cls = self.registry.get(name)
+        limit = self.settings.http_max_body_bytes or cls.max_body_bytes
+        return cls(replace(self.context, http=self.http.with_body_limit(limit)))
 
     def fetch(self, name: str, params: Mapping[str, Any] | None = None, *, refresh: bool = False) -> FetchResult:
         """Fetch one connector's records. Raises a :class:`bot.errors.ConnectorError` subclass."""
@@ -136,6 +139,8 @@ class ConnectorRuntime:
             return self._result(
                 connector, normalized, stale, from_cache=True, stale=True, warning=str(exc)
             )
+        except ValidationError as exc:
+            raise _impossible_values(connector, exc) from None  # pydantic's text repeats the input
         if not records:
             raise SchemaDriftError(f"{name}: the source answered but produced no records", field="(records)")
         if self.cache is not None:
@@ -161,6 +166,22 @@ class ConnectorRuntime:
             return [types[item["type"]].model_validate(item["data"]) for item in value]
         except Exception:  # noqa: BLE001 - an entry from an older briefbot is simply a miss
             return None
+
+
+def _impossible_values(connector: Connector[Any], exc: ValidationError) -> SchemaDriftError:
+    """A record refused at the boundary (NaN, inf, a time outside 1970-2100), naming the field."""
+    # The loc of a union member ends in its type name ("float"); it says nothing to a user.
+    problems = [
+        (".".join(str(p) for p in err["loc"] if p not in ("float", "int", "str", "bool")), err["msg"])
+        for err in exc.errors(include_input=False, include_url=False)
+    ] or [("(records)", "refused")]
+    return SchemaDriftError(
+        f"{connector.name}: {connector.source} answered a value that cannot be right — "
+        + "; ".join(f"field '{where}': {msg}" for where, msg in problems[:3]),
+        hint="the source sent broken data (NaN, infinity or an impossible time); nothing was cached from it — "
+        "try again later",
+        field=problems[0][0],
+    )
 
 
 def _dump(record: Record) -> dict[str, Any]:

@@ -7,9 +7,16 @@ source changed, which is what a user (or the maintainer reading the bug report) 
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from connectors.errors import SchemaDriftError
+
+# Times a data source can honestly report. An epoch value outside this (inf, 1e15 read as
+# seconds) is a broken or hostile answer, and datetime would raise on it anyway.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 Path = tuple[str | int, ...]
 
@@ -50,9 +57,34 @@ def require_number(payload: Any, *path: str | int, source: str, nullable: bool =
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _drift(source, path, f"has {type(value).__name__} where a number was expected")
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise _drift(source, path, f"has {value!r} where a number was expected") from None
+    if not math.isfinite(number):
+        # JSON NaN/Infinity and "nan" parse as floats; cached, they broke every later answer.
+        raise _drift(source, path, f"has {value!r} where a finite number was expected")
+    return number
+
+
+def epoch_time(value: Any, tz: tzinfo, *, source: str, field: str, per_second: float = 1.0) -> datetime:
+    """``value`` (seconds since 1970, or milliseconds with ``per_second=1000``) as a time in ``tz``,
+    refused as schema drift when it is not a finite number between 1970 and 2100."""
+    try:
+        seconds = float(value) / per_second
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not math.isfinite(seconds) or not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+        raise SchemaDriftError(
+            f"{source} response has an impossible time {value!r}: field '{field}' (expected 1970-2100)",
+            hint="the source sent a broken value; nothing was cached from it — try again later",
+            field=field,
+        )
+    return datetime.fromtimestamp(seconds, tz)
+
+
+def require_epoch(payload: Any, *path: str | int, source: str, tz: tzinfo, per_second: float = 1.0) -> datetime:
+    value = require_number(payload, *path, source=source)
+    return epoch_time(value, tz, source=source, field=dotted(path), per_second=per_second)
 
 
 def require_dict(payload: Any, *path: str | int, source: str) -> dict[str, Any]:

@@ -22,7 +22,11 @@ sleeping (a fake clock records the waits):
 * shared machinery: 5xx then success, 429 with Retry-After (obeyed exactly), timeouts
   (SourceUnavailable after the attempt cap), a non-JSON body (MalformedResponse);
 * error mapping: each declared :class:`ErrorCase` raises its class with its message;
-* redaction: with canary keys configured, no record, cache file or error message contains them.
+* redaction: with canary keys configured, no record, cache file or error message contains them;
+* hostile upstreams: a redirect to another host is refused before anything (a key above all)
+  reaches it; a body over the size limit is refused; the recorded answers with every number
+  made NaN end in SchemaDriftError and nothing is cached. For a live fault schedule against a
+  real server, see ``tests/support/fault_upstream.py`` in briefbot's repository.
 """
 
 from __future__ import annotations
@@ -43,7 +47,14 @@ import responses
 from bot.errors import BriefbotError
 from bot.settings import Settings
 from connectors.base import Connector
-from connectors.errors import InvalidParams, MalformedResponse, RateLimited, SourceUnavailable
+from connectors.errors import (
+    InvalidParams,
+    MalformedResponse,
+    RateLimited,
+    ResponseTooLarge,
+    SchemaDriftError,
+    SourceUnavailable,
+)
 from connectors.records import Record
 from connectors.registry import ConnectorRegistry
 from connectors.retry import RetryPolicy
@@ -331,6 +342,54 @@ class ConnectorContract:
                     self._fetch(failing, case.params)
                 except BriefbotError as exc:
                     texts.append(str(exc))
+        # An upstream that echoes keys back (Alpha Vantage's daily-limit body does) in an error
+        # and in a 200 body that is not what was asked: whatever the connector raises or stores
+        # must not carry them. Keyless connectors are held to this too, so the check can fail.
+        echo = "; ".join(f"key {value} rejected" for value in canaries.values())
+        for status in (400, 200):
+            with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+                mock.add(responses.GET, re.compile(".*"), json={"error": True, "reason": echo, "message": echo}, status=status)
+                echoing = make_runtime(None, clock=clock, settings={**self.settings, **settings}, connectors=[self.connector])
+                try:
+                    records = self._fetch(echoing)
+                    texts.append(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
+                except BriefbotError as exc:
+                    texts.append(str(exc))
         for text in texts:
             for canary in canaries.values():
                 assert canary not in text
+
+    # -- hostile upstreams -------------------------------------------------------------------
+    def test_contract_redirect_to_another_host_is_refused(
+        self, tmp_path: Path, clock: FakeClock, rsps: responses.RequestsMock
+    ) -> None:
+        elsewhere = "https://elsewhere.invalid/collect"
+        rsps.add(responses.GET, re.compile(".*"), status=302, headers={"Location": elsewhere})
+        settings = {name: value for name, value in CANARY_KEYS.items() if name in Settings.model_fields}
+        with pytest.raises(SourceUnavailable) as info:
+            self._fetch(self.runtime(tmp_path, clock, **settings))
+        assert "another host" in str(info.value)
+        assert rsps.calls and not any(str(c.request.url).startswith(elsewhere) for c in rsps.calls)
+        assert not list((tmp_path / "cache").rglob("*.json"))
+
+    def test_contract_oversize_body_is_refused(
+        self, tmp_path: Path, clock: FakeClock, rsps: responses.RequestsMock
+    ) -> None:
+        rsps.add(responses.GET, re.compile(".*"), body='{"pad": "' + "x" * 8192 + '"}', status=200)
+        with pytest.raises(ResponseTooLarge):
+            self._fetch(self.runtime(tmp_path, clock, http_max_body_bytes=4096))
+        assert len(rsps.calls) == 1  # not retried: it would be as big again
+
+    def test_contract_nan_everywhere_is_refused_and_not_cached(
+        self, tmp_path: Path, clock: FakeClock, rsps: responses.RequestsMock
+    ) -> None:
+        for recorded in self.success:
+            body = recorded.body if recorded.body is not None else json.dumps(recorded.json, ensure_ascii=False)
+            # Bare numbers become NaN, numbers sent as text (Alpha Vantage) become "nan".
+            poisoned = re.sub(r'(?<=[:\[,] )-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?=[,\]}])', "NaN", body)
+            poisoned = re.sub(r'(?<=[:\[,] )"-?\d+(?:\.\d+)?"', '"nan"', poisoned)
+            Recorded(recorded.url, body=poisoned, status=recorded.status, headers=recorded.headers).register(rsps)
+        with pytest.raises(SchemaDriftError) as info:
+            self._fetch(self.runtime(tmp_path, clock))
+        assert info.value.exit_code == 36
+        assert not list((tmp_path / "cache").rglob("*.json"))

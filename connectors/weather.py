@@ -24,6 +24,7 @@ from connectors.open_meteo import (
     columns,
     current_time,
     describe_wmo,
+    open_meteo_payload,
     optional_number,
     section_units,
     zone_of,
@@ -170,8 +171,7 @@ class WeatherConnector(Connector[WeatherParams]):
             query["forecast_days"] = max(params.days, min(16, params.hours // 24 + 2))
         base = self.ctx.base_url("open_meteo_url")
         response = self.ctx.http.get(f"{base}/v1/forecast", params=query, source=SOURCE, rate=OPEN_METEO_RATE)
-        response.raise_for_status()  # 400 {"error": true, "reason": ...}
-        payload = require_dict(response.json(), source=SOURCE)
+        payload = open_meteo_payload(response, source=SOURCE)  # {"error": true, "reason": ...} with 400 or 200 -> exit 35
         return transform_forecast(payload, place=place, params=params, provenance=self.provenance(response))
 
     def _check_period(self, period: tuple[date, date], place: Place) -> None:

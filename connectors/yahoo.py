@@ -11,6 +11,7 @@ The quote comes from ``chart.result[0].meta``; daily bars from ``timestamp`` and
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connectors.errors import AccessRefused, NotFound, SchemaDriftError
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
-from connectors.shape import require_dict, require_echo, require_list, require_number, require_str
+from connectors.shape import epoch_time, require_dict, require_echo, require_epoch, require_list, require_number, require_str
 
 if TYPE_CHECKING:
     from connectors.stocks import StocksConnector, StocksParams
@@ -70,8 +71,7 @@ def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record
     # Another symbol's chart (a cache or proxy in between) would be shown as this one's.
     symbol = require_echo(body, "chart", "result", 0, "meta", "symbol", requested=params.symbol, source=SOURCE)
     price = require_number(body, "chart", "result", 0, "meta", "regularMarketPrice", source=SOURCE) or 0.0
-    market_time = require_number(body, "chart", "result", 0, "meta", "regularMarketTime", source=SOURCE) or 0.0
-    as_of = datetime.fromtimestamp(market_time, tz)
+    as_of = require_epoch(body, "chart", "result", 0, "meta", "regularMarketTime", source=SOURCE, tz=tz)
     currency = meta.get("currency") if isinstance(meta.get("currency"), str) else None
     bars = _bars(body, tz)
     previous = _number(meta.get("previousClose"))
@@ -131,7 +131,10 @@ def _zone(meta: dict[str, Any]) -> tzinfo:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    # A non-finite figure is left out like a gap; the record boundary would refuse it anyway.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _bars(body: Any, tz: tzinfo) -> list[SeriesPoint]:
@@ -151,5 +154,6 @@ def _bars(body: Any, tz: tzinfo) -> list[SeriesPoint]:
         if columns["close"][i] is None:
             continue  # holidays and halted days come as nulls
         values: dict[str, Scalar] = {name: _number(col[i]) for name, col in columns.items()}
-        points.append(SeriesPoint(time=datetime.fromtimestamp(float(stamp), tz), values=values))
+        when = epoch_time(stamp, tz, source=SOURCE, field=f"chart.result[0].timestamp[{i}]")
+        points.append(SeriesPoint(time=when, values=values))
     return points

@@ -17,9 +17,9 @@ stating it again in every context cost ~25 tokens per question for nothing.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
@@ -41,6 +41,11 @@ from prompts.grounding import korean_amount
 # The fence markers; the grounded system prompt names them (with "id" for the nonce).
 FENCE_OPEN, FENCE_CLOSE = "<<<DATA {nonce}>>>", "<<<END DATA {nonce}>>>"
 MAX_TEXT = 160  # characters kept of any fetched text field
+# A new random nonce per pack() call, 16 lower-case letters (75 bits): a payload written
+# offline cannot know the closing marker. Letters only: a digit in the context would count as
+# a figure the answer may quote (prompts.grounding.check_numbers).
+NONCE_LENGTH = 16
+NONCE_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -381,10 +386,11 @@ class ContextPacker:
             seen.add(key)
             derived_lines.append(self._derived_line(f))
         failure_lines = [self._failure_line(f) for f in failures]
+        nonce = "".join(secrets.choice(NONCE_ALPHABET) for _ in range(NONCE_LENGTH))
 
         omitted: list[str] = []
         for level in range(len(LEVELS)):
-            text = self._render(blocks, level, derived_lines, failure_lines, omitted, now)
+            text = self._render(blocks, level, derived_lines, failure_lines, omitted, now, nonce)
             tokens = self.count(text)
             if tokens <= self.budget:
                 return PackedContext(text, tokens, self.budget, sources, facts, list(failures), omitted, level,
@@ -395,7 +401,7 @@ class ContextPacker:
         while kept:
             dropped = kept.pop()
             omitted.insert(0, dropped.subject)
-            text = self._render(kept, level, derived_lines, failure_lines, omitted, now)
+            text = self._render(kept, level, derived_lines, failure_lines, omitted, now, nonce)
             tokens = self.count(text)
             if tokens <= self.budget:
                 break
@@ -711,6 +717,7 @@ class ContextPacker:
         failures: Sequence[str],
         omitted: Sequence[str],
         now: datetime,
+        nonce: str,
     ) -> str:
         body_parts: list[str] = []
         for i, b in enumerate(blocks):
@@ -736,7 +743,6 @@ class ContextPacker:
         if not blocks and not failures and not omitted:  # data cut for the budget is not "no data"
             body_parts.append("## NO DATA: no data source was fetched for this question.")
         body = "\n".join(p for p in body_parts if p)
-        nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:4]
         open_m, close_m = FENCE_OPEN.format(nonce=nonce), FENCE_CLOSE.format(nonce=nonce)
         # No "now" line: every block states its as-of time and its age, which together give it.
         head = [f"planner note: {clean_text(n)}" for n in self.notes]

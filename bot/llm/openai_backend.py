@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import AuthenticationError, LLMError
 from bot.llm import openai_errors
 from bot.llm.backend import ChatMessage
-from bot.redact import Redactor
+from bot.redact import Redactor, redact_url
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -34,7 +34,7 @@ class OpenAIBackend:
     def __init__(self, settings: Settings, *, redactor: Redactor, model: str) -> None:
         from openai import OpenAI
 
-        from bot.llm.openai_http import sdk_http_client
+        from bot.llm.openai_http import RequestCounter, sdk_http_client
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         if key is None and settings.talks_to_openai_itself():
@@ -43,8 +43,9 @@ class OpenAIBackend:
                 hint="put OPENAI_API_KEY=sk-... in .env or the environment, or unset BRIEFBOT_BACKEND to use the embedded model",
             )
         self.model = model
-        self.endpoint = settings.openai_base_url or OPENAI_URL
-        self.retries = settings.max_retries
+        # Shown in describe() and every error line: never with its user:password@ or ?key=.
+        self.endpoint = redact_url(settings.openai_base_url or OPENAI_URL)
+        self._requests = RequestCounter()
         self._redactor = redactor
         # OpenAI's newer models accept only max_completion_tokens; many compatible servers
         # still know only max_tokens.
@@ -56,7 +57,7 @@ class OpenAIBackend:
             project=settings.openai_project_id,
             timeout=settings.timeout,
             max_retries=settings.max_retries,
-            http_client=sdk_http_client(),
+            http_client=sdk_http_client(self._requests),
         )
 
     def describe(self) -> str:
@@ -67,7 +68,7 @@ class OpenAIBackend:
             exc,
             endpoint=self.endpoint,
             model=self.model,
-            retries=self.retries,
+            retries=self._requests.retries,
             redactor=self._redactor,
             mid_stream=mid_stream,
         )
@@ -81,6 +82,7 @@ class OpenAIBackend:
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> ChatCompletion:
         import openai
 
+        self._requests.start_call()
         try:
             completion: ChatCompletion = self.client.chat.completions.create(**self._params(messages, max_tokens, temperature))
             return completion
@@ -90,6 +92,7 @@ class OpenAIBackend:
     def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> _SDKChunkStream:
         import openai
 
+        self._requests.start_call()
         try:
             raw = self.client.chat.completions.create(
                 **self._params(messages, max_tokens, temperature),

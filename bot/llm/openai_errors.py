@@ -44,10 +44,19 @@ def _retry_after(exc: Any) -> str | None:
     return None
 
 
+def _after(retries: int) -> str:
+    """How many times the SDK really tried, in words."""
+    if retries <= 0:
+        return "on the first request (not retried)"
+    return f"after {retries} {'retry' if retries == 1 else 'retries'}"
+
+
 def translate(
     exc: BaseException, *, endpoint: str, model: str, retries: int, redactor: Redactor, mid_stream: bool = False
 ) -> errors.LLMError:
     """Map an SDK exception to the matching ``bot.errors.LLMError`` (caller raises ``from exc``).
+
+    ``retries``: how many retries the SDK really made for this call (requests sent - 1).
 
     ``mid_stream``: the answer had started, so a connection failure means it broke off; the
     SDK never retries there.
@@ -67,7 +76,7 @@ def translate(
 
     if isinstance(exc, openai.APITimeoutError):
         return errors.LLMTimeoutError(
-            f"no answer from {endpoint} within the timeout (after {retries} retries)",
+            f"no answer from {endpoint} within the timeout ({_after(retries)})",
             hint="raise BRIEFBOT_TIMEOUT, check the server's load, or try again",
         )
     if isinstance(exc, openai.APIConnectionError):
@@ -88,7 +97,7 @@ def translate(
             )
         wait = _retry_after(exc)
         return errors.RateLimitError(
-            f"rate limited by {endpoint} (429) after {retries} retries" + (f"; server asked to wait {wait}" if wait else ""),
+            f"rate limited by {endpoint} (429) {_after(retries)}" + (f"; server asked to wait {wait}" if wait else ""),
             hint="wait a moment and try again, or raise BRIEFBOT_MAX_RETRIES",
         )
     if isinstance(exc, openai.BadRequestError) and (code == "context_length_exceeded" or "context length" in server_message):
@@ -111,7 +120,7 @@ def translate(
     ):
         status = getattr(exc, "status_code", "5xx")
         return errors.ServerError(
-            f"{endpoint} failed with a server error ({status}) after {retries} retries: {server_message}",
+            f"{endpoint} failed with a server error ({status}) {_after(retries)}: {server_message}",
             hint="the service is having trouble; try again later",
         )
     if isinstance(exc, openai.APIStatusError):

@@ -16,6 +16,7 @@ there, not in production.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx2
 import openai
@@ -23,10 +24,31 @@ import openai
 from bot.llm.openai_errors import error_object, is_quota_exhausted
 
 
-def sdk_http_client() -> httpx2.Client:
+class RequestCounter:
+    """Requests the SDK really sent for one call: an error says "after 2 retries" only when
+    there were two (a 429 asking to wait an hour is not retried at all)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def start_call(self) -> None:
+        self.sent = 0
+
+    def on_request(self, request: httpx2.Request) -> None:
+        self.sent += 1
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.sent - 1)
+
+
+def sdk_http_client(counter: RequestCounter | None = None) -> httpx2.Client:
     # DefaultHttpxClient keeps the SDK's timeout, connection limits and redirect defaults,
     # which a bare httpx2.Client would replace with httpx2's own.
-    return openai.DefaultHttpxClient(event_hooks={"response": [stop_retries_on_exhausted_quota]})
+    hooks: dict[str, list[Any]] = {"response": [stop_retries_on_exhausted_quota]}
+    if counter is not None:
+        hooks["request"] = [counter.on_request]
+    return openai.DefaultHttpxClient(event_hooks=hooks)
 
 
 def stop_retries_on_exhausted_quota(response: httpx2.Response) -> None:

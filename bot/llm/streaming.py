@@ -2,6 +2,11 @@
 
 Ctrl-C and errors after the first chunk do not lose what arrived: the partial text comes back
 in a Reply marked ``incomplete`` together with the error, and the caller stores it.
+
+A stream that simply stops — the connection closed with no ``finish_reason`` (and so no
+``[DONE]``), as a close-delimited body cut by a proxy looks — is the same failure as one that
+broke with an exception: the outcome carries a :class:`~bot.errors.ServerError` (exit 18),
+never a silent "incomplete" that reads as if the user had stopped it.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.errors import LLMError
+from bot.errors import LLMError, ServerError
 from bot.llm.accumulator import StreamAccumulator
 from bot.llm.backend import ChatBackend, ChatMessage
 from bot.llm.events import Reply, StreamEvent, TokenUsage
@@ -45,6 +50,12 @@ def stream_reply(
         error = exc
     finally:
         stream.close()
+    if error is None and not interrupted and accumulator.finish_reason is None:
+        error = ServerError(
+            "the answer stream ended before the answer did (the connection closed with no finish_reason "
+            "and no [DONE])",
+            hint="try again (/retry in chat); the part received so far was kept, marked incomplete",
+        )
 
     fallback: TokenUsage | None = None
     if accumulator.usage is None:

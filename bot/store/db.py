@@ -86,7 +86,9 @@ def prepare_private_file(path: Path) -> None:
         missing.append(parent)
         parent = parent.parent
     for folder in reversed(missing):
-        folder.mkdir(mode=PRIVATE_DIR)
+        # exist_ok: a second briefbot starting on the same fresh HOME may create it first
+        # (it did, 4 times in 150 concurrent first runs: "File exists", exit 50).
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         folder.chmod(PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
     try:

@@ -31,7 +31,7 @@ def _fence(text: str) -> tuple[list[str], int, int]:
     opening = next(i for i, ln in enumerate(lines) if ln.startswith("<<<DATA "))
     closing = next(i for i, ln in enumerate(lines) if ln.startswith("<<<END DATA "))
     nonce = lines[opening].removeprefix("<<<DATA ").removesuffix(">>>")
-    assert len(nonce) == 4 and lines[closing] == f"<<<END DATA {nonce}>>>"
+    assert len(nonce) == 16 and lines[closing] == f"<<<END DATA {nonce}>>>"
     return lines, opening, closing
 
 
@@ -43,6 +43,17 @@ def test_injected_text_stays_inside_the_fence_and_cannot_close_it() -> None:
     attack_lines = [i for i, ln in enumerate(lines) if ATTACK in ln]
     assert attack_lines and all(opening < i < closing for i in attack_lines)
     assert all(not lines[i].startswith(("SYSTEM", "## " + ATTACK)) for i in attack_lines)
+
+
+def test_the_fence_nonce_is_random_and_new_on_every_pack() -> None:
+    """A payload written offline cannot carry the closing marker: the same records packed
+    twice get unrelated nonces (the old one was 4 hex digits derived from the body). Letters
+    only, 16 of them (75 bits): a digit there would be a figure the number check accepts."""
+    nonces = set()
+    for _ in range(5):
+        lines, opening, _closing = _fence(ContextPacker().pack(_poisoned(), now=NOW).text)
+        nonces.add(lines[opening].removeprefix("<<<DATA ").removesuffix(">>>"))
+    assert len(nonces) == 5 and all(n.isalpha() and n.islower() for n in nonces)
 
 
 def test_every_message_the_model_gets_states_the_rule_before_the_data() -> None:

@@ -37,6 +37,7 @@ class ReplayServer:
         self._routes: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
         self.requests: list[str] = []  # "path?query" in arrival order
+        self.headers: list[dict[str, str]] = []  # each request's headers, same order
         for path, replies in (routes or {}).items():
             self.route(path, replies)
         server = self
@@ -86,6 +87,7 @@ class ReplayServer:
         parts = urlsplit(handler.path)
         with self._lock:
             self.requests.append(handler.path)
+            self.headers.append({k.lower(): v for k, v in handler.headers.items()})
             replies = self._routes.get(parts.path)
             reply = (replies.pop(0) if len(replies) > 1 else replies[0]) if replies else None
         if self.latency:
