@@ -183,7 +183,7 @@ class HttpClient:
             response = HttpResponse(
                 status=raw.status_code,
                 headers=raw.headers,
-                text=_decode(answer, raw.encoding),
+                text=_decode(body, raw.encoding),
                 url=shown_url,
                 fetched_at=self.now(),
                 source=source,
