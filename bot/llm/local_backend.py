@@ -76,13 +76,13 @@ class LocalBackend:
                 hint="ask about fewer sources at once, or raise BRIEFBOT_LOCAL_CONTEXT",
             )
         if not self.prefix_cache:
-            self._llm.reset()
+            self._llm.reset()  # type: ignore[no-untyped-call]
         kwargs: dict[str, Any] = {"max_tokens": max_tokens, "stop": stop, "temperature": temperature,
                                   "top_k": TOP_K if temperature > 0 else 1, "top_p": TOP_P, "repeat_penalty": 1.0}
         if seed is not None:
             kwargs["seed"] = seed
         if grammar is not None:
-            from llama_cpp import LlamaGrammar
+            from llama_cpp.llama_grammar import LlamaGrammar
 
             kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
         out: Any = self._llm.create_completion(prompt, **kwargs)
