@@ -111,7 +111,7 @@ class BriefScheduler:
     def serve(self, *, until: datetime | None = None) -> None:
         """Run until ``until`` (tests), or until a stop signal arrives."""
         self.up_since = self.clock()
-        while True:
+        while until is None or self.clock() <= until:
             ran = self.tick()
             if self.signals is not None and self.signals.requested is not None:
                 return

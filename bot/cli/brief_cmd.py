@@ -3,9 +3,10 @@
 Definitions come from ``--file``, ``BRIEFBOT_BRIEFS_FILE`` or briefs.toml in the config dir;
 the run ledger (and the delivery outbox) from briefs.db in the data dir. ``--due`` is what
 cron, a systemd timer or a Kubernetes CronJob calls: it runs the slot due now, once,
-whoever else fires. ``BRIEFBOT_BRIEFS_CLOCK=START@RATE`` (e.g. ``2026-03-08T05:00Z@600``) runs
-``run --due`` and ``serve`` on a simulated clock that starts at START and goes RATE times
-faster than real time: for rehearsing a DST day, and for the multi-process tests.
+whoever else fires. ``BRIEFBOT_BRIEFS_CLOCK=START@RATE[@ANCHOR]`` (e.g. ``2026-03-08T05:00Z@600``) runs
+``run`` and ``serve`` on a simulated clock that starts at START (at real unix time ANCHOR)
+and goes RATE times faster than real time: for rehearsing a DST day, and for the
+multi-process tests.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App
@@ -72,18 +73,19 @@ def dispatch(args: argparse.Namespace, app: App) -> int:
     if action == "history":
         return views.history(args, app, open_ledger(app))
     book = load_book(app, args.file)
+    now_fn = clock(app)  # once per process: a simulated clock keeps one anchor
     if action == "check":
-        return views.check(app, book, clock(app)())
+        return views.check(app, book, now_fn())
     if action == "list":
-        return views.listing(app, book, open_ledger(app), clock(app)(), as_json=args.as_json)
+        return views.listing(app, book, open_ledger(app), now_fn(), as_json=args.as_json)
     if action == "show":
-        after = parse_moment(args.after, "--after") if args.after else clock(app)()
+        after = parse_moment(args.after, "--after") if args.after else now_fn()
         if args.count < 1:
             raise UsageError(f"--count must be at least 1, not {args.count}")
         return views.show(app, book.get(args.name), after, args.count, as_json=args.as_json)
     if action == "run":
-        return run_brief(args, app, book)
-    return serve(args, app, book)
+        return run_brief(args, app, book, now_fn)
+    return serve(args, app, book, now_fn)
 
 
 # --- the pieces every action shares ---------------------------------------------------------
@@ -107,25 +109,35 @@ def open_ledger(app: App) -> BriefLedger:
 
 
 def clock(app: App) -> Callable[[], datetime]:
-    spec = app.env.get("BRIEFBOT_BRIEFS_CLOCK", "").strip()
-    if not spec:
+    spec = _simulated_clock(app)
+    if spec is None:
         return lambda: datetime.now(UTC)
-    start_text, _, rate_text = spec.partition("@")
-    start = parse_moment(start_text, "BRIEFBOT_BRIEFS_CLOCK")
-    try:
-        rate = float(rate_text or "1")
-    except ValueError:
-        rate = 0.0
-    if rate <= 0:
-        raise UsageError(f"BRIEFBOT_BRIEFS_CLOCK rate {rate_text!r} is not a positive number", hint="e.g. 2026-03-08T05:00Z@600")
-    origin = time.monotonic()
-    return lambda: start + (time.monotonic() - origin) * rate * (datetime(2000, 1, 1, 0, 0, 1) - datetime(2000, 1, 1))
+    start, rate, anchor = spec
+    return lambda: start + timedelta(seconds=(time.time() - anchor) * rate)
 
 
 def sleeper(app: App) -> Callable[[float], None]:
-    spec = app.env.get("BRIEFBOT_BRIEFS_CLOCK", "")
-    rate = float(spec.partition("@")[2] or "1") if spec else 1.0
+    spec = _simulated_clock(app)
+    rate = spec[1] if spec else 1.0
     return lambda seconds: time.sleep(seconds / rate)
+
+
+def _simulated_clock(app: App) -> tuple[datetime, float, float] | None:
+    """BRIEFBOT_BRIEFS_CLOCK=START@RATE[@ANCHOR]: START at real unix time ANCHOR (default: now),
+    RATE times faster. Processes given the same ANCHOR share one simulated clock."""
+    spec = app.env.get("BRIEFBOT_BRIEFS_CLOCK", "").strip()
+    if not spec:
+        return None
+    start_text, _, rest = spec.partition("@")
+    rate_text, _, anchor_text = rest.partition("@")
+    start = parse_moment(start_text, "BRIEFBOT_BRIEFS_CLOCK")
+    try:
+        rate, anchor = float(rate_text or "1"), float(anchor_text) if anchor_text else time.time()
+    except ValueError:
+        rate, anchor = 0.0, 0.0
+    if rate <= 0:
+        raise UsageError(f"BRIEFBOT_BRIEFS_CLOCK {spec!r} is not START@RATE[@UNIX_ANCHOR]", hint="e.g. 2026-03-08T05:00Z@600")
+    return start, rate, anchor
 
 
 def parse_moment(text: str, what: str) -> datetime:
@@ -159,9 +171,8 @@ def build_runner(app: App) -> BriefRunner:
     )
 
 
-def make_work(app: App) -> Work:
+def make_work(app: App, now: Callable[[], datetime]) -> Work:
     runner = build_runner(app)
-    now = clock(app)
 
     def work(brief: BriefDefinition, row: Any) -> Any:
         return runner.run(brief, row.run_key, None if row.kind == "manual" else row.slot_utc, now())
@@ -172,13 +183,12 @@ def make_work(app: App) -> Work:
 # --- run and serve ----------------------------------------------------------------------------
 
 
-def run_brief(args: argparse.Namespace, app: App, book: BriefBook) -> int:
-    from bot.briefs.execution import Stopped, StopSignals, run_slot
+def run_brief(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[[], datetime]) -> int:
+    from bot.briefs.execution import SlotResult, Stopped, StopSignals, run_slot
     from bot.briefs.scheduler import BriefScheduler
     from bot.cli import brief_views as views
 
     brief = book.get(args.name)
-    now_fn = clock(app)
     if args.dry_run:
         from bot.briefs.ledger import run_key
 
@@ -187,7 +197,7 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook) -> int:
         doc, stats, _ = build_runner(app).produce(brief, run_key(brief.name, slot or now, "scheduled" if slot else "manual"), slot, now)
         views.print_dry_run(app, doc, stats, as_json=args.as_json)
         return 0
-    work = make_work(app)
+    work = make_work(app, now_fn)
     signals = StopSignals()  # a stop mid-run abandons it (recorded as such), never leaves it "running"
     signals.install()
     try:
@@ -196,6 +206,10 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook) -> int:
                 scheduler = BriefScheduler(book, ledger, work, clock=now_fn, sleep=sleeper(app), scrub=app.scrub)
                 now = now_fn()
                 results = scheduler.due(brief, up_since=now - brief.max_lateness)
+                latest = brief.schedule.latest_at_or_before(now)
+                if not results and latest is not None and now - latest <= brief.max_lateness:
+                    row = ledger.slot(brief.name, latest)  # recorded earlier: say how it went
+                    results = [SlotResult("exists", row)] if row is not None else []
                 if not results:
                     app.out(f"{brief.name}: nothing due at {views.local_text(brief, now)} (within max_lateness)") if not args.as_json \
                         else app.out(json.dumps({"brief": brief.name, "outcome": "nothing-due"}))
@@ -242,11 +256,10 @@ def report_result(args: argparse.Namespace, app: App, brief: BriefDefinition, re
     return 0
 
 
-def serve(args: argparse.Namespace, app: App, book: BriefBook) -> int:
+def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[[], datetime]) -> int:
     from bot.briefs.execution import Stopped, StopSignals
     from bot.briefs.scheduler import BriefScheduler
 
-    now_fn = clock(app)
     until = parse_moment(args.until, "--until") if args.until else None
     signals = StopSignals()
 
@@ -254,7 +267,7 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook) -> int:
         app.err(f"{now_fn().strftime('%Y-%m-%dT%H:%M:%SZ')} {line}")
 
     with open_ledger(app) as ledger:
-        scheduler = BriefScheduler(book, ledger, make_work(app), clock=now_fn, sleep=sleeper(app), log=log,
+        scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
                                    scrub=app.scrub, signals=signals)
         log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
         signals.install()
