@@ -54,8 +54,10 @@ def run_slot(
     lease: timedelta = DEFAULT_LEASE,
 ) -> SlotResult:
     claim = ledger.claim(brief.name, slot, kind, brief.schedule.timezone, now=clock(), lease=lease)
-    if claim.outcome != "claimed" or claim.row is None:
-        return SlotResult(claim.outcome, claim.row if claim.outcome == "busy" else ledger.slot(brief.name, slot))
+    if claim.outcome == "busy":
+        return SlotResult("busy", claim.row)
+    if claim.outcome == "exists" or claim.row is None:
+        return SlotResult("exists", ledger.slot(brief.name, slot))
     row = claim.row
     try:
         outcome = work(brief, row)

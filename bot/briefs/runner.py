@@ -65,7 +65,8 @@ class BriefRunner:
         packer = ContextPacker(budget=self.settings.context_budget_tokens, model=self.settings.resolved_model(), lang=brief.language)
         packed = packer.pack(records, failures, now=now)
         missing = [f"{f.describe()}: {f.message.splitlines()[0]}" for f in failures]
-        summary_text, tokens, cost, problem = None, 0, 0.0, None
+        summary_text, tokens, problem = None, 0, None
+        cost: float | None = 0.0
         if brief.summary == "model" and records:
             summary_text, tokens, cost, problem = self._summary(brief, packed)
             if problem:

@@ -51,7 +51,7 @@ def check(app: App, book: BriefBook, now: datetime) -> int:
 
 def listing(app: App, book: BriefBook, ledger: BriefLedger, now: datetime, *, as_json: bool) -> int:
     with ledger:
-        last = {name: (ledger.runs(name, limit=1) or [None])[0] for name in book.briefs}
+        last = {name: next(iter(ledger.runs(name, limit=1)), None) for name in book.briefs}
     rows = []
     for brief in book.briefs.values():
         info = describe_brief(brief, now, 1)
