@@ -40,22 +40,29 @@ DEFAULT_LEASE = timedelta(hours=3)
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_TIME)
+_PRECISE = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def stamp(moment: datetime, *, precise: bool = False) -> str:
+    """Slots are keyed to the second; start and finish times keep microseconds for durations."""
+    return moment.astimezone(UTC).strftime(_PRECISE if precise else _TIME)
 
 
 def parse_stamp(text: str | None) -> datetime | None:
-    return datetime.strptime(text, _TIME).replace(tzinfo=UTC) if text else None
+    if not text:
+        return None
+    return datetime.strptime(text, _PRECISE if "." in text else _TIME).replace(tzinfo=UTC)
 
 
 def new_owner() -> str:
-    """host:pid:nonce: the pid lets a process on the same host see that an owner died."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """host:pid:start:nonce. The pid lets a process on the same host see that an owner died;
+    its start time (Linux) that the pid was not reused since, e.g. by a restarted container."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or '-'}:{uuid.uuid4().hex[:8]}"
 
 
 def owner_alive(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
+    host, pid_text, start, *_ = [*owner.split(":"), "", ""]
     if host != socket.gethostname() or not pid_text.isdigit():
         return True  # another machine's process: only its lease's expiry can tell
     try:
@@ -63,8 +70,19 @@ def owner_alive(owner: str) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    current = _process_start(int(pid_text))
+    return start in ("", "-") or current is None or current == start
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), if known."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat_line.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
+    return fields[19] if len(fields) > 19 else None
 
 
 @dataclass(frozen=True)
@@ -202,7 +220,7 @@ class BriefLedger:
             conn.execute(
                 "UPDATE brief_runs SET status = ?, finished_at = ?, sources_ok = ?, sources_failed = ?, tokens = ?,"
                 " cost_usd = ?, error = ? WHERE id = ? AND status = 'running'",
-                (status, stamp(now), stats.sources_ok, stats.sources_failed, stats.tokens, stats.cost_usd, stats.error, row_id),
+                (status, stamp(now, precise=True), stats.sources_ok, stats.sources_failed, stats.tokens, stats.cost_usd, stats.error, row_id),
             )
             conn.execute("DELETE FROM brief_leases WHERE run_id = ? AND owner = ?", (row_id, self.owner))
 
@@ -230,7 +248,7 @@ class BriefLedger:
                 why = "its process ended before the run finished" if not owner_alive(owner) else "its lease expired"
                 changed += conn.execute(
                     "UPDATE brief_runs SET status = 'abandoned', finished_at = ?, error = ? WHERE id = ? AND status = 'running'",
-                    (stamp(now), why, run_id),
+                    (stamp(now, precise=True), why, run_id),
                 ).rowcount
                 conn.execute("DELETE FROM brief_leases WHERE brief = ?", (brief,))
         # A running row with no lease at all (its owner died between the two statements of an
@@ -238,7 +256,7 @@ class BriefLedger:
         changed += conn.execute(
             "UPDATE brief_runs SET status = 'abandoned', finished_at = ?, error = 'found running without a lease'"
             " WHERE brief = ? AND status = 'running' AND id NOT IN (SELECT run_id FROM brief_leases)",
-            (stamp(now), brief),
+            (stamp(now, precise=True), brief),
         ).rowcount
         return changed
 
@@ -247,7 +265,7 @@ class BriefLedger:
         cur = conn.execute(
             f"INSERT {'OR IGNORE ' if ignore else ''}INTO brief_runs (brief, slot_utc, kind, status, timezone, recorded_at,"
             " started_at, owner, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (brief, stamp(slot), kind, status, timezone, stamp(now), stamp(started) if started else None,
+            (brief, stamp(slot), kind, status, timezone, stamp(now), stamp(started, precise=True) if started else None,
              self.owner if status == "running" else None, error),
         )
         return int(cur.lastrowid or 0)

@@ -103,3 +103,15 @@ def test_the_file_is_private_in_wal_mode_and_a_damaged_file_is_a_clear_error(tmp
     with pytest.raises(BriefError, match="bad.db") as caught:
         BriefLedger.open(bad)
     assert caught.value.exit_code == 60 and "move it aside" in (caught.value.hint or "")
+
+
+def test_a_reused_pid_is_not_mistaken_for_the_owner(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    from bot.briefs.ledger import owner_alive
+
+    assert owner_alive(new_owner())
+    assert not owner_alive(f"{socket.gethostname()}:{os.getpid()}:1:cafe0000")  # our pid, another process's start time
+    assert not owner_alive(_dead_owner())
+    assert owner_alive("some-other-host:1:1:cafe0000")  # only the lease's expiry can tell for another machine
