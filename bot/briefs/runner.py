@@ -114,8 +114,8 @@ class BriefRunner:
         except BriefbotError as exc:
             # The figures are still worth sending: the brief goes out without its summary, saying why.
             return None, 0, 0.0, f"summary: the model failed ({exc.message})"
-        if not result.text:
-            return None, result.prompt_tokens + result.completion_tokens, cost, "summary: the model wrote nothing"
+        if result.problem:
+            return None, result.prompt_tokens + result.completion_tokens, cost, f"summary: {result.problem}"
         return result.text, result.prompt_tokens + result.completion_tokens, cost, None
 
     def _pictures(self, records: Sequence[Record], lang: str, missing: list[str]) -> tuple[list[Chart], list[str]]:

@@ -135,3 +135,14 @@ def test_dry_run_process_prints_the_markdown_and_records_nothing(tmp_path: Path,
         assert "dry run: nothing delivered, nothing recorded" in done.stderr
         history = run_cli(env, "brief", "history", "--json")
         assert history.returncode == 0 and json.loads(history.stdout) == []
+
+
+def test_a_summary_that_only_repeats_the_instructions_is_not_sent(tmp_path: Path, openai_server: OpenAIServer) -> None:
+    # What the embedded base model did on this brief: it continued the prompt instead of following it.
+    openai_server.script(Reply(text="write the summary of a daily brief from the data below, in English.\n\n- Three to five"))
+    with replay() as server:
+        app, brief = _setup(tmp_path, server, openai_server)
+        outcome = _runner(app, Deliveries()).run(brief, "k", SLOT, SLOT)
+    assert outcome.document.summary is None
+    assert "summary: the model only repeated its instructions" in outcome.document.missing
+    assert outcome.status == "partial" and outcome.stats.tokens > 0
