@@ -51,6 +51,7 @@ class BriefRunner:
     charts: ChartMaker | None = None
     sparklines: SparklineMaker | None = None
     deliver: Deliverer | None = None
+    scrub: Callable[[str], str] = lambda text: text  # the app's redactor: a document leaves the machine
 
     def produce(self, brief: BriefDefinition, run_key: str, slot: datetime | None, now: datetime) -> tuple[BriefDocument, RunStats, bool]:
         """The document, its stats, and whether its summary is missing though one was wanted."""
@@ -64,11 +65,13 @@ class BriefRunner:
         failures = [f for _, f in outcomes if f is not None]
         packer = ContextPacker(budget=self.settings.context_budget_tokens, model=self.settings.resolved_model(), lang=brief.language)
         packed = packer.pack(records, failures, now=now)
-        missing = [f"{f.describe()}: {f.message.splitlines()[0]}" for f in failures]
+        missing = [self.scrub(f"{f.describe()}: {f.message.splitlines()[0]}") for f in failures]
         summary_text, tokens, problem = None, 0, None
         cost: float | None = 0.0
         if brief.summary == "model" and records:
             summary_text, tokens, cost, problem = self._summary(brief, packed)
+            # A model can echo whatever it saw, a key in an error body included.
+            summary_text = self.scrub(summary_text) if summary_text else summary_text
             if problem:
                 missing.append(problem)
         charts, lines = self._pictures(records, brief.language, missing)

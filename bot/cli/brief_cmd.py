@@ -168,6 +168,7 @@ def build_runner(app: App) -> BriefRunner:
         db_path=app.paths.briefs_db,
         backend_factory=lambda: open_backend(app),
         http_factory=http,
+        scrub=app.scrub,
     )
 
 
