@@ -49,6 +49,15 @@ class AppPaths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def briefs_file(self) -> Path:
+        return self.config_dir / "briefs.toml"
+
+    @property
+    def briefs_db(self) -> Path:
+        """The brief run ledger and the delivery outbox (one SQLite file, a table set each)."""
+        return self.data_dir / "briefs.db"
+
+    @property
     def input_history(self) -> Path:
         return self.data_dir / "input_history"
 

@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.history_cmd",
     "bot.cli.usage_cmd",
     "bot.cli.tokens_cmd",
+    "bot.cli.brief_cmd",
 )
 
 EPILOG = """\
@@ -45,7 +46,7 @@ examples:
   briefbot doctor                    check keys, endpoint and model
 
 exit codes are listed in the README (2 usage, 3-4 configuration, 10-20 LLM, 30 data source,
-40 budget, 50 history, 130 interrupted)."""
+40 budget, 50 history, 60-63 briefs, 130 interrupted)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -103,13 +103,13 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
 
 
-def applied_migrations(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute("SELECT name FROM schema_migrations ORDER BY rowid").fetchall()
+def applied_migrations(conn: sqlite3.Connection, table: str = "schema_migrations") -> list[str]:
+    rows = conn.execute(f"SELECT name FROM {table} ORDER BY rowid").fetchall()
     return [str(row[0]) for row in rows]
 
 
 def apply_migrations(
-    conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS
+    conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS, *, table: str = "schema_migrations"
 ) -> list[str]:
     """Apply the missing migrations in order; return the names applied now.
 
@@ -117,12 +117,12 @@ def apply_migrations(
     its own ``BEGIN IMMEDIATE`` transaction together with its ``schema_migrations`` row, so
     a failure leaves the database at the previous step, and two processes opening a new
     file at once cannot both apply the same step (the second waits, then sees it done).
+    ``table`` lets several owners share one file (the brief ledger and the delivery outbox
+    in briefs.db), each with its own list, so neither mistakes the other's for a newer version.
     """
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     known = {m.name for m in migrations}
-    unknown = [name for name in applied_migrations(conn) if name not in known]
+    unknown = [name for name in applied_migrations(conn, table) if name not in known]
     if unknown:
         raise UnknownMigrationsError(unknown)
 
@@ -131,13 +131,13 @@ def apply_migrations(
         conn.execute("BEGIN IMMEDIATE")
         try:
             seen = conn.execute(
-                "SELECT 1 FROM schema_migrations WHERE name = ?", (migration.name,)
+                f"SELECT 1 FROM {table} WHERE name = ?", (migration.name,)
             ).fetchone()
             if seen is None:
                 for statement in split_statements(migration.sql):
                     conn.execute(statement)
                 conn.execute(
-                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    f"INSERT INTO {table} (name, applied_at) VALUES (?, ?)",
                     (migration.name, datetime.now(UTC).isoformat()),
                 )
                 done.append(migration.name)

@@ -1,0 +1,1 @@
+"""Built-in brief templates (NAME.md); a user's config dir briefs/NAME.md overrides one."""
