@@ -78,7 +78,7 @@ class BriefRunner:
         doc = BriefDocument(
             brief=brief.name, run_key=run_key, title=document_title(brief, slot or now), language=brief.language,
             slot_utc=slot, summary=summary_text, figures=sources_block(packed, brief.language), missing=missing,
-            charts=charts, sparklines=lines,
+            charts=charts, sparklines=lines, timezone=brief.schedule.zone.key,
         )
         error = "; ".join(missing) if missing else None
         return doc, RunStats(sources_ok=len(steps) - len(failures), sources_failed=len(failures), tokens=tokens,

@@ -90,7 +90,8 @@ def test_a_run_fetches_summarises_states_missing_sources_and_delivers(tmp_path: 
     doc = result.run.document
     assert doc.run_key == "morning/2026-11-29T22:00:00Z" and doc.title == "morning · 2026-11-30 07:00 KST"
     assert doc.summary == "Seoul is clear at 23.2 °C; KRW-BTC is 162,876,000 KRW."
-    assert "162876000 KRW" in doc.figures and "0.85911 EUR" in doc.figures  # the program's own figures
+    assert "162,876,000" in doc.figures and "0.85911 EUR" in doc.figures  # the program's own figures
+    assert doc.timezone == "Asia/Seoul"  # archive paths' {date} and {time} are the brief's
     assert doc.missing == ["stocks symbol=005930.KS: Yahoo Finance response is missing: field 'chart'"]
     assert doc.charts[0].name == "krw-btc" and doc.sparklines == ["KRW-BTC ▁▇"]
     sent = openai_server.completion_requests[0].body["messages"]

@@ -82,7 +82,7 @@ def test_the_shipped_example_writes_the_markdown_archive_with_figures_and_a_char
     assert {d["kind"]: d["status"] for d in result["deliveries"]} == {"markdown": "delivered", "slack": "delivered"}
     [archive] = list((Path(env["HOME"]) / "briefs").glob("*-morning.md"))
     text = archive.read_text(encoding="utf-8")
-    assert "서울은 맑고" in text and "162876000 KRW" in text  # the model's summary and the program's figures
+    assert "서울은 맑고" in text and "162,876,000원" in text  # the model's summary and the program's figures
     assert "![" in text  # the KRW-BTC chart, embedded
     assert len(slack.posts) == 1 and slack.posts[0]["path"] == HOOK_PATH
     assert HOOK_PATH not in done.stdout + done.stderr  # the webhook URL is a secret
