@@ -1,7 +1,9 @@
 """The one model call of a brief: packed data + the brief's instructions → a short summary.
 
-Kept in this single function so the way a brief talks to the model (chat messages today;
-a few-shot completion prompt for the embedded base model, later) changes in one place.
+A chat model gets the brief's instructions as a system message. A base model (the embedded
+Gemma 270M) cannot follow instructions: it is asked for the summary the way it answers any
+grounded question, by few-shot completion checked before use (:mod:`bot.embedded_answer`);
+a summary that fails the check is left out and the brief says so, with its figures intact.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
     from prompts.packer import PackedContext
 
 LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English"}
+# What a base model is asked: its examples answer questions, so the summary is one.
+SUMMARY_QUESTION = {"ko": "오늘 브리핑을 요약해 주세요", "en": "Summarize today's brief"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Summary:
 def summarize(backend: ChatBackend, packed: PackedContext, instructions: str, lang: str, *,
               max_tokens: int | None = None, temperature: float | None = None) -> Summary:
     """One call; raises the LLM layer's own errors (the runner records them as a missing summary)."""
+    if getattr(backend, "is_base_model", False):
+        return _summarize_few_shot(backend, packed, lang)
     system = instructions.replace("{language}", LANGUAGE_NAMES.get(lang, lang)).strip()
     messages = [{"role": "system", "content": system}, {"role": "user", "content": packed.text}]
     completion = backend.complete(messages, max_tokens=max_tokens or backend.default_max_tokens, temperature=temperature)
@@ -51,3 +57,16 @@ def repeats(text: str, instructions: str) -> bool:
     if len(words) < 8:
         return False
     return " ".join(words[:8]).lower() in " ".join(instructions.split()).lower()
+
+
+def _summarize_few_shot(backend: ChatBackend, packed: PackedContext, lang: str) -> Summary:
+    from bot.embedded_answer import answer_grounded
+
+    out = answer_grounded(backend, packed, SUMMARY_QUESTION.get(lang, SUMMARY_QUESTION["en"]), lang)  # type: ignore[arg-type]
+    usage = out.reply.usage
+    prompt_tokens, completion_tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+    if out.source == "program":
+        # The program's composed answer would only repeat the figures that follow it.
+        return Summary("", prompt_tokens, completion_tokens, estimated=False,
+                       problem="the embedded model's summary did not pass the figure check")
+    return Summary(out.reply.text, prompt_tokens, completion_tokens, estimated=False)
