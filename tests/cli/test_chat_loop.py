@@ -216,3 +216,21 @@ def test_ask_refuses_a_question_that_is_not_utf8_with_exit_2(run_cli: RunCli, tm
     assert "the question on stdin is not valid UTF-8" in ask.stderr and "iconv" in ask.stderr
     assert "Traceback" not in ask.stderr and openai_server.completion_requests == []
     assert conversations(run_cli, env) == []
+
+
+def test_retry_after_a_cancelled_turn_stores_the_question_once(
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(Reply(text="Never sent.", delay=30.0), Reply(text="Answered."))
+    env = env_for(tmp_path, openai_server)
+    with LiveProcess(env, "chat", cwd=tmp_path) as chat:
+        chat.send("question\n")
+        chat.wait_for(lambda: len(openai_server.completion_requests) == 1, "the request to be sent")
+        chat.interrupt()
+        chat.wait_for(lambda: "cancelled" in chat.stderr, "the cancel notice")
+        chat.send("/retry\n")
+        chat.finish()
+    [conversation] = conversations(run_cli, env)
+    assert rows(conversation) == [("user", "complete", "question"), ("assistant", "complete", "Answered.")]
+    retried = openai_server.completion_requests[1].body["messages"]
+    assert [m["content"] for m in retried if m["role"] != "system"] == ["question"]  # sent once, not twice
