@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.cli.stdin_text import read_line
-from bot.errors import EXIT_INTERRUPTED, BriefbotError
+from bot.cli.stdin_text import HINT as UTF8_HINT
+from bot.cli.stdin_text import check_encodable, read_line
+from bot.errors import EXIT_INTERRUPTED, BriefbotError, UsageError
 from bot.llm.events import TextDelta
 
 from bot.answering import Answer, AnswerService
@@ -48,6 +49,10 @@ PROMPT = "you> "
 
 class BadInputLine(Exception):
     """A line of input that cannot be read (not UTF-8): reported and skipped, never sent."""
+
+    def __init__(self, problem: UsageError) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 CONTINUATION = "...> "
 
@@ -86,17 +91,19 @@ class ChatRepl:
 
     # -- input ---------------------------------------------------------------------------
     def _read_line(self, prompt: str) -> str:
-        """One line; UsageError for one that is not UTF-8 (the rest of the input still follows)."""
+        """One line; BadInputLine for one that is not UTF-8 (the rest of the input still follows)."""
         self._lines_read += 1
-        if self.interactive:
-            try:
-                return input(prompt)
-            except UnicodeDecodeError as exc:
-                raise BadInputLine(f"that line is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})") from None
         try:
+            if self.interactive:
+                # A terminal in a C/POSIX locale hands undecodable bytes over as surrogates.
+                return check_encodable(input(prompt), "that line")
             line = read_line(self.app.stdin, f"input line {self._lines_read}")
-        except BriefbotError as exc:
-            raise BadInputLine(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise BadInputLine(
+                UsageError(f"that line is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", hint=UTF8_HINT)
+            ) from None
+        except UsageError as exc:
+            raise BadInputLine(exc) from None
         if line is None:
             raise EOFError
         return line
@@ -140,8 +147,10 @@ class ChatRepl:
 
     def _skip(self, problem: BadInputLine) -> None:
         # Nothing of it is stored or sent: the session goes on with the next line.
-        self.app.err(f"error: {problem} — skipped, nothing was sent or stored")
-        self._failed(2)
+        self.app.err(f"error: {problem.problem.message} — skipped, nothing was sent or stored")
+        if problem.problem.hint:
+            self.app.err(f"  → {problem.problem.hint}")
+        self._failed(problem.problem.exit_code)
 
     def _setup_readline(self) -> None:
         if not self.interactive:

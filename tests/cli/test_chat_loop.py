@@ -234,3 +234,13 @@ def test_retry_after_a_cancelled_turn_stores_the_question_once(
     assert rows(conversation) == [("user", "complete", "question"), ("assistant", "complete", "Answered.")]
     retried = openai_server.completion_requests[1].body["messages"]
     assert [m["content"] for m in retried if m["role"] != "system"] == ["question"]  # sent once, not twice
+
+
+def test_ask_refuses_an_argument_that_is_not_utf8_with_exit_2(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
+    import os
+
+    env = env_for(tmp_path, openai_server)
+    done = run_cli(env, "ask", os.fsdecode("서울 날씨".encode("cp949")))  # the raw CP949 bytes reach argv
+    assert done.returncode == 2, done.stderr
+    assert "the question is not valid UTF-8" in done.stderr and "Traceback" not in done.stderr
+    assert openai_server.completion_requests == [] and conversations(run_cli, env) == []

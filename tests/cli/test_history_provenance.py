@@ -62,7 +62,9 @@ def test_history_keeps_each_answers_persona_and_sources(
     first, second = [m for m in messages(conversation) if m["role"] == "assistant"]
     assert (first["persona"], first["sources"]) == (None, [])  # no data was needed, no persona yet
     assert second["persona"] == "analyst"
-    [source] = second["sources"]  # type: ignore[misc]
+    sources = second["sources"]
+    assert isinstance(sources, list)
+    [source] = sources
     assert source["source"].startswith("Frankfurter") and source["as_of"].startswith("2026-07-29")
     assert "0.85911" in source["figures"] and source["subject"]
     shown = run_cli(env, "history", "show", "1")
@@ -71,6 +73,8 @@ def test_history_keeps_each_answers_persona_and_sources(
     answer_part = shown.stdout[shown.stdout.index("1 USD is 0.85911 EUR."):]
     assert "persona analyst" in shown.stdout and "sources:" in answer_part
     assert "Frankfurter" in answer_part and "0.85911" in answer_part and "2026-07-29" in answer_part
+    markdown = run_cli(env, "history", "export", "--format", "md", "1").stdout
+    assert "_persona: analyst_" in markdown and "Sources:" in markdown and "0.85911" in markdown
 
 
 # -- times in the user's zone -----------------------------------------------------------------------
