@@ -249,7 +249,8 @@ class ChatRepl:
             kept = " (the partial answer was kept)" if reply.text else ""
             self.app.err(f"error: {result.error}{kept}")
         elif reply.status == "incomplete":
-            self.app.err("[stopped — the partial answer was kept, marked incomplete]")
+            why = f"finish reason: {reply.finish_reason}" if reply.finish_reason else "it ended early"
+            self.app.err(f"[answer incomplete ({why}) — what arrived was kept, marked incomplete]")
         failure = answer.failure()
         if failure is not None:
             self._failed(failure.exit_code)

@@ -102,7 +102,8 @@ def run(args: argparse.Namespace, app: App) -> int:
         return EXIT_INTERRUPTED
     result = answer.result
     if reply.status == "incomplete" and result.error is None:
-        app.err("[answer incomplete: stopped before the end; the partial answer was kept in history]")
+        why = f"finish reason: {reply.finish_reason}" if reply.finish_reason else "it ended early"
+        app.err(f"[answer incomplete ({why}); the partial answer was kept in history]")
     if result.error is not None and reply.text:
         app.err("[the answer broke off; the partial answer was kept in history]")
     failure = answer.failure()

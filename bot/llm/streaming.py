@@ -1,7 +1,8 @@
 """The thin loop that drives a backend stream through the accumulator.
 
 Ctrl-C and errors after the first chunk do not lose what arrived: the partial text comes back
-in a Reply marked ``incomplete`` together with the error, and the caller stores it.
+in a Reply marked ``incomplete`` together with the error, and the caller stores it. A stream
+that ends without a finish reason is such an error (ServerError), never a silent success.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.errors import LLMError
+from bot.errors import LLMError, ServerError
 from bot.llm.accumulator import StreamAccumulator
 from bot.llm.backend import ChatBackend, ChatMessage
 from bot.llm.events import Reply, StreamEvent, TokenUsage
@@ -45,6 +46,13 @@ def stream_reply(
         error = exc
     finally:
         stream.close()
+    if not interrupted and error is None and accumulator.finish_reason is None:
+        # A close-delimited response that just stops looks like a finished stream to the SDK;
+        # only the missing finish reason tells. It is a broken answer, not a user's stop.
+        error = ServerError(
+            "the answer stream ended before the answer was complete (no finish reason)",
+            hint="try again (/retry in chat); the part received so far was kept, marked incomplete",
+        )
 
     fallback: TokenUsage | None = None
     if accumulator.usage is None:

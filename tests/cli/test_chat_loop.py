@@ -5,7 +5,9 @@ token, undecodable input, and the exit status of piped chat and interrupted ask.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,51 @@ def test_ask_refuses_an_argument_that_is_not_utf8_with_exit_2(run_cli: RunCli, t
     assert done.returncode == 2, done.stderr
     assert "the question is not valid UTF-8" in done.stderr and "Traceback" not in done.stderr
     assert openai_server.completion_requests == [] and conversations(run_cli, env) == []
+
+
+# -- a stream that simply stops ------------------------------------------------------------------
+
+
+class _CloseDelimitedStream(BaseHTTPRequestHandler):
+    """Answers like a server whose SSE body is delimited by closing the connection (HTTP/1.0,
+    no Content-Length, no chunking): two content chunks, then the connection closes. No
+    finish_reason, no [DONE]; to the SDK it looks like a stream that ended normally."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in ("It is ", "sunny"):
+            chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "gpt-4o-mini",
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.flush()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def close_delimited_server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _CloseDelimitedStream)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_stream_that_just_stops_is_an_incomplete_answer_exit_18(
+    run_cli: RunCli, tmp_path: Path, close_delimited_server: str
+) -> None:
+    env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=close_delimited_server, BRIEFBOT_MAX_RETRIES="0",
+                      BRIEFBOT_GROUNDING="0")
+    done = run_cli(env, "ask", "weather?")
+    assert done.returncode == 18, done.stderr
+    assert "ended before the answer was complete" in done.stderr and "Traceback" not in done.stderr
+    chat = run_cli(env, "chat", input="weather?\n")
+    assert chat.returncode == 18 and "stopped" not in chat.stderr  # not reported as the user's stop
+    first, second = conversations(run_cli, env)
+    for conversation in (first, second):
+        assert rows(conversation) == [("user", "complete", "weather?"), ("assistant", "incomplete", "It is sunny")]
