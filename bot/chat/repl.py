@@ -45,6 +45,7 @@ input: end a line with \\ to continue on the next line, or wrap a block in \"\"\
 Ctrl-C cancels the turn in flight (the part shown is kept); Ctrl-D exits."""
 
 PROMPT = "you> "
+CONTINUATION = "...> "
 
 
 class BadInputLine(Exception):
@@ -53,8 +54,6 @@ class BadInputLine(Exception):
     def __init__(self, problem: UsageError) -> None:
         super().__init__(problem.message)
         self.problem = problem
-
-CONTINUATION = "...> "
 
 
 @dataclass
@@ -122,14 +121,9 @@ class ChatRepl:
                 self._skip(exc)
                 continue
             if line.strip() == '"""':
-                block: list[str] = []
-                try:
-                    while (more := self._read_line(CONTINUATION)).strip() != '"""':
-                        block.append(more)
-                except EOFError:
-                    pass
-                except BadInputLine as exc:  # the whole block goes: half a message is not the message
-                    self._skip(exc)
+                block, bad = self._read_block()
+                if bad is not None:  # the whole block goes: half a message is not the message
+                    self._skip(bad)
                     continue
                 yield "\n".join(block)
                 continue
@@ -144,6 +138,22 @@ class ChatRepl:
                 self._skip(exc)
                 continue
             yield "\n".join(parts)
+
+    def _read_block(self) -> tuple[list[str], BadInputLine | None]:
+        """The lines up to the closing \"\"\" (or EOF), and the first one that could not be read."""
+        block: list[str] = []
+        bad: BadInputLine | None = None
+        while True:
+            try:
+                more = self._read_line(CONTINUATION)
+            except EOFError:
+                return block, bad
+            except BadInputLine as exc:
+                bad = bad or exc  # read on to the closing marker, so the block's rest is not sent
+                continue
+            if more.strip() == '"""':
+                return block, bad
+            block.append(more)
 
     def _skip(self, problem: BadInputLine) -> None:
         # Nothing of it is stored or sent: the session goes on with the next line.

@@ -108,7 +108,7 @@ def _show(app: App, store: HistoryStore, conversation_id: int, zone: DisplayZone
         persona = f" · persona {message.persona}" if message.persona else ""
         app.out("")
         app.out(f"── {who} · {zone.minute(message.created_at)}{persona}{_marker(message)}")
-        app.out(message.content)
+        app.out(message.content or ("(cancelled before any text was shown)" if message.cancelled else ""))
         if message.sources:
             app.out("sources:")
             for source in message.sources:

@@ -294,3 +294,16 @@ def test_a_stream_that_just_stops_is_an_incomplete_answer_exit_18(
     first, second = conversations(run_cli, env)
     for conversation in (first, second):
         assert rows(conversation) == [("user", "complete", "weather?"), ("assistant", "incomplete", "It is sunny")]
+
+
+def test_a_block_with_an_undecodable_line_is_dropped_whole(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
+    openai_server.script(Reply(text="After."))
+    env = env_for(tmp_path, openai_server)
+    with LiveProcess(env, "chat", cwd=tmp_path) as chat:
+        chat.send(b'"""\nblock start\n\xbc\xad\nblock end\n"""\nafter\n')
+        code = chat.finish()
+    assert code == 2, chat.stderr
+    assert "not valid UTF-8" in chat.stderr
+    [conversation] = conversations(run_cli, env)
+    assert [c for _, _, c in rows(conversation)] == ["after", "After."]  # no piece of the block was sent
+    assert len(openai_server.completion_requests) == 1
