@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import ConfigError, InvalidKeyFormatError, UsageError
 from bot.paths import AppPaths
@@ -63,6 +63,7 @@ class Settings(BaseModel):
     system_prompt: str | None = _f("BRIEFBOT_SYSTEM", "extra system message added to every conversation")
     history_db: Path | None = _f("BRIEFBOT_HISTORY_DB", "SQLite history file (default: data dir)")
     history_budget_tokens: int = _f("BRIEFBOT_HISTORY_BUDGET", "tokens of past conversation sent with each turn", 3000, ge=200)
+    timezone: str | None = _f("BRIEFBOT_TIMEZONE", "time zone for times shown in history and usage, e.g. Asia/Seoul (default: the system's)")
 
     # --- grounding, cost ---------------------------------------------------------------------
     grounding: bool = _f("BRIEFBOT_GROUNDING", "fetch live data for questions that need it (0 to chat without data)", True)
@@ -91,6 +92,13 @@ class Settings(BaseModel):
     units: Literal["metric", "imperial"] = _f(
         "BRIEFBOT_UNITS", "weather units when a question does not say: metric (°C, km/h, mm) or imperial (°F, mph, inch)", "metric"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from bot.localtime import check_zone_name
+
+        return check_zone_name(value) if value else None
 
     # ----------------------------------------------------------------------------------------
     def resolved_backend(self) -> Literal["openai", "local"]:

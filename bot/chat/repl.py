@@ -2,7 +2,12 @@
 
 Works the same on a terminal and on piped stdin (for scripts): on a terminal it keeps an
 input history (readline) and shows a prompt; piped, it reads message by message until EOF.
-Nothing that goes wrong in one turn ends the session.
+Nothing that goes wrong in one turn ends the session: not an error, not a line that is not
+UTF-8, not Ctrl-C (it cancels the turn in flight, whatever stage it is at).
+
+The exit status tells a script whether every turn was answered: 0 if so, otherwise the exit
+code of the first turn that was not (its error's code, 2 for an undecodable line, 130 for a
+cancelled turn). Slash-command mistakes are not turns and do not count.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.errors import BriefbotError
+from bot.cli.stdin_text import HINT as UTF8_HINT
+from bot.cli.stdin_text import check_encodable, read_line
+from bot.errors import EXIT_INTERRUPTED, BriefbotError, UsageError
 from bot.llm.events import TextDelta
 
-from bot.answering import AnswerService
+from bot.answering import Answer, AnswerService
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -35,10 +42,18 @@ commands:
   /cost               tokens and cost of this session, and today's spend
   /exit               leave (Ctrl-D works too)
 input: end a line with \\ to continue on the next line, or wrap a block in \"\"\" ... \"\"\".
-Ctrl-C stops an answer (the part shown is kept); Ctrl-D exits."""
+Ctrl-C cancels the turn in flight (the part shown is kept); Ctrl-D exits."""
 
 PROMPT = "you> "
 CONTINUATION = "...> "
+
+
+class BadInputLine(Exception):
+    """A line of input that cannot be read (not UTF-8): reported and skipped, never sent."""
+
+    def __init__(self, problem: UsageError) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 @dataclass
@@ -66,15 +81,31 @@ class ChatRepl:
         self.totals = SessionTotals()
         self.interactive = app.stdin_is_tty
         self._history_file = app.paths.input_history
+        self.first_failure: int | None = None  # the exit code of the first turn not answered
+        self._lines_read = 0
+
+    def _failed(self, code: int) -> None:
+        if self.first_failure is None:
+            self.first_failure = code
 
     # -- input ---------------------------------------------------------------------------
     def _read_line(self, prompt: str) -> str:
-        if self.interactive:
-            return input(prompt)
-        line = self.app.stdin.readline()
-        if not line:
+        """One line; BadInputLine for one that is not UTF-8 (the rest of the input still follows)."""
+        self._lines_read += 1
+        try:
+            if self.interactive:
+                # A terminal in a C/POSIX locale hands undecodable bytes over as surrogates.
+                return check_encodable(input(prompt), "that line")
+            line = read_line(self.app.stdin, f"input line {self._lines_read}")
+        except UnicodeDecodeError as exc:
+            raise BadInputLine(
+                UsageError(f"that line is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", hint=UTF8_HINT)
+            ) from None
+        except UsageError as exc:
+            raise BadInputLine(exc) from None
+        if line is None:
             raise EOFError
-        return line.rstrip("\n")
+        return line
 
     def messages(self) -> Iterator[str]:
         """Complete user inputs: joins continuation lines and triple-quoted blocks."""
@@ -86,13 +117,14 @@ class ChatRepl:
                 continue
             except EOFError:
                 return
+            except BadInputLine as exc:
+                self._skip(exc)
+                continue
             if line.strip() == '"""':
-                block: list[str] = []
-                try:
-                    while (more := self._read_line(CONTINUATION)).strip() != '"""':
-                        block.append(more)
-                except EOFError:
-                    pass
+                block, bad = self._read_block()
+                if bad is not None:  # the whole block goes: half a message is not the message
+                    self._skip(bad)
+                    continue
                 yield "\n".join(block)
                 continue
             parts = [line]
@@ -102,7 +134,33 @@ class ChatRepl:
                     parts.append(self._read_line(CONTINUATION))
             except EOFError:
                 pass
+            except BadInputLine as exc:
+                self._skip(exc)
+                continue
             yield "\n".join(parts)
+
+    def _read_block(self) -> tuple[list[str], BadInputLine | None]:
+        """The lines up to the closing \"\"\" (or EOF), and the first one that could not be read."""
+        block: list[str] = []
+        bad: BadInputLine | None = None
+        while True:
+            try:
+                more = self._read_line(CONTINUATION)
+            except EOFError:
+                return block, bad
+            except BadInputLine as exc:
+                bad = bad or exc  # read on to the closing marker, so the block's rest is not sent
+                continue
+            if more.strip() == '"""':
+                return block, bad
+            block.append(more)
+
+    def _skip(self, problem: BadInputLine) -> None:
+        # Nothing of it is stored or sent: the session goes on with the next line.
+        self.app.err(f"error: {problem.problem.message} — skipped, nothing was sent or stored")
+        if problem.problem.hint:
+            self.app.err(f"  → {problem.problem.hint}")
+        self._failed(problem.problem.exit_code)
 
     def _setup_readline(self) -> None:
         if not self.interactive:
@@ -144,14 +202,18 @@ class ChatRepl:
             if not text.strip():
                 continue
             self._remember(text)
-            if text.lstrip().startswith("/"):
-                if self.command(text.strip()) == "exit":
-                    break
-                continue
-            self.turn(text.strip())
+            try:
+                if text.lstrip().startswith("/"):
+                    if self.command(text.strip()) == "exit":
+                        break
+                    continue
+                self.turn(text.strip())
+            except KeyboardInterrupt:
+                # Past the answer (printing its sources): the turn is stored; keep chatting.
+                self.app.err("\n[interrupted]")
         if self.interactive:
             self.app.out("bye")
-        return 0
+        return self.first_failure or 0
 
     def turn(self, text: str, *, resample: bool = False) -> None:
         from bot.chat.grounding import unverified_warning
@@ -176,15 +238,35 @@ class ChatRepl:
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")
             self.app.err(f"error: {exc}")
+            self._failed(exc.exit_code)
             return
         self.app.out("")
         reply, result = answer.reply, answer.result
+        if answer.cancelled:
+            kept = "the part shown is kept" if reply.text else "the question is kept"
+            self.app.err(f"[cancelled — {kept} in history; ask the next question]")
+            self._failed(EXIT_INTERRUPTED)
+            self._count(answer)
+            return
         if answer.sources_block is not None and answer.turn is not None:
             self.app.out(answer.sources_block)
             if answer.unverified_numbers:
                 self.app.err(unverified_warning(answer.unverified_numbers, answer.turn.lang))
         if result.dropped_messages:
             self.app.err(f"[{result.dropped_messages} older messages were left out to fit the history budget]")
+        self._count(answer)
+        if result.error is not None:
+            kept = " (the partial answer was kept)" if reply.text else ""
+            self.app.err(f"error: {result.error}{kept}")
+        elif reply.status == "incomplete":
+            why = f"finish reason: {reply.finish_reason}" if reply.finish_reason else "it ended early"
+            self.app.err(f"[answer incomplete ({why}) — what arrived was kept, marked incomplete]")
+        failure = answer.failure()
+        if failure is not None:
+            self._failed(failure.exit_code)
+
+    def _count(self, answer: Answer) -> None:
+        reply, result = answer.reply, answer.result
         if reply.usage is not None:
             self.totals.prompt_tokens += reply.usage.prompt_tokens
             self.totals.completion_tokens += reply.usage.completion_tokens
@@ -193,11 +275,6 @@ class ChatRepl:
             self.totals.unknown_cost_turns += 1
         else:
             self.totals.cost_usd += result.cost_usd
-        if result.error is not None:
-            kept = " (the partial answer was kept)" if reply.text else ""
-            self.app.err(f"error: {result.error}{kept}")
-        elif reply.status == "incomplete":
-            self.app.err("[stopped — the partial answer was kept, marked incomplete]")
 
     def _add_planning_costs(self, service: AnswerService) -> None:
         """The tool planner's calls cost like any other: /cost counts them."""

@@ -4,8 +4,13 @@ The order of a turn is what makes it safe to interrupt or fail at any point:
 
 1. the user's message is committed to history before anything is sent;
 2. the cost is estimated and checked against the budgets before any call;
-3. the answer streams in; Ctrl-C or a broken stream keeps the partial text;
-4. the assistant message and its usage row are committed together (one transaction).
+3. the answer streams in, each piece written to history *before* it is shown (a draft row,
+   see :class:`bot.chat.draft.ReplyDraft`), so even SIGKILL cannot lose text the user saw;
+   Ctrl-C or a broken stream keeps the partial text;
+4. the assistant message (the draft, finished) and its usage row are committed together.
+
+Ctrl-C anywhere in a turn (fetching, waiting, mid-answer) ends in :meth:`ChatSession.cancel_turn`:
+the question is stored once, with an assistant row marked cancelled holding what was shown.
 
 A turn whose data all failed to arrive is answered by the program instead (see
 :func:`bot.chat.grounding.no_data_answer`): stored the same way, with no usage row.
@@ -15,19 +20,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.chat.draft import ReplyDraft, holding_interrupts
 from bot.chat.trimming import trim_to_budget
 from bot.errors import LLMError
 from bot.llm.backend import ChatBackend, ChatMessage
-from bot.llm.events import Reply, StreamEvent
+from bot.llm.events import Reply, StreamEvent, TextDelta
 from bot.llm.streaming import complete_reply, stream_reply
 from prompts.personas import Persona, system_messages
 
 if TYPE_CHECKING:
     from bot.chat.costs import CostGuard
-    from bot.store import HistoryStore
     from bot.settings import Settings
+    from bot.store import HistoryStore
+
+Sources = tuple[dict[str, Any], ...]
 
 
 # The "model" of a reply briefbot wrote itself (history shows who answered).
@@ -40,7 +48,15 @@ class TurnResult:
     error: LLMError | None = None
     cost_usd: float | None = None
     dropped_messages: int = 0
+    cancelled: bool = False  # the user stopped the turn (Ctrl-C); reply.text is what was shown
 
+
+@dataclass
+class _OpenTurn:
+    """A turn whose question is stored and whose answer is not yet."""
+
+    conversation_id: int
+    draft: ReplyDraft
 
 
 class ChatSession:
@@ -64,6 +80,9 @@ class ChatSession:
         self.conversation_id = conversation_id
         # Messages after the base system prompt: user/assistant turns and /system rules.
         self.turns: list[ChatMessage] = []
+        # The turn in flight: None before its question is stored; its result once committed.
+        self._open: _OpenTurn | None = None
+        self._committed: TurnResult | None = None
         if conversation_id is not None:
             self._load(conversation_id)  # its stored /system rules come back with it
         elif extra_system:
@@ -79,7 +98,7 @@ class ChatSession:
     def _ensure_conversation(self) -> int:
         if self.conversation_id is None:
             self.conversation_id = self.store.create_conversation(
-                model=self.backend.model, persona=self.persona.name if self.persona else None
+                model=self.backend.model, persona=self.persona_name
             )
         return self.conversation_id
 
@@ -92,6 +111,12 @@ class ChatSession:
     def set_persona(self, persona: Persona | None) -> None:
         self.persona = persona
         self._base_system = system_messages(persona, None)
+        if self.conversation_id is not None:
+            self.store.set_persona(self.conversation_id, self.persona_name)
+
+    @property
+    def persona_name(self) -> str | None:
+        return self.persona.name if self.persona else None
 
     def reset(self) -> None:
         """Start a fresh conversation; the old one stays in history."""
@@ -126,11 +151,17 @@ class ChatSession:
         return head + kept, dropped
 
     # -- a turn --------------------------------------------------------------------------
+    def begin_turn(self) -> None:
+        """Forget the previous turn's bookkeeping; called once per question (AnswerService)."""
+        self._open = None
+        self._committed = None
+
     def add_user_message(self, text: str) -> int:
         """Commit the user's message before anything else happens (step 1 above)."""
         cid = self._ensure_conversation()
         self.store.add_message(cid, "user", text)
         self.turns.append({"role": "user", "content": text})
+        self._open = _OpenTurn(cid, ReplyDraft(self.store, cid, self.backend.model))
         return cid
 
     def ask(
@@ -141,21 +172,31 @@ class ChatSession:
         on_event: Callable[[StreamEvent], None] = lambda e: None,
         context: str | None = None,
         guard: CostGuard | None = None,
+        sources: Sources = (),
     ) -> TurnResult:
         cid = self.add_user_message(text)
+        assert self._open is not None
+        draft = self._open.draft
         messages, dropped = self.messages_for(context)
         max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
         if guard is not None and guard.enabled:
             # Worst case before the call: the whole prompt plus a full-length answer.
             guard.check(guard.estimate(self.backend.count_prompt_tokens(messages), max_tokens))
 
+        def write_then_show(event: StreamEvent) -> None:
+            if isinstance(event, TextDelta):
+                draft.append(event.text)  # on disk before it is on screen (step 3)
+            on_event(event)
+
         error: LLMError | None = None
+        interrupted = False
         try:
             if stream:
                 outcome = stream_reply(
-                    self.backend, messages, max_tokens=max_tokens, temperature=self.settings.temperature, on_event=on_event
+                    self.backend, messages, max_tokens=max_tokens, temperature=self.settings.temperature,
+                    on_event=write_then_show,
                 )
-                reply, error = outcome.reply, outcome.error
+                reply, error, interrupted = outcome.reply, outcome.error, outcome.interrupted
             else:
                 reply = complete_reply(self.backend, messages, max_tokens=max_tokens, temperature=self.settings.temperature)
         except LLMError as exc:
@@ -163,32 +204,50 @@ class ChatSession:
             reply = Reply(text="", model=self.backend.model, status="error", finish_reason=None, usage=None, error=str(exc))
             error = exc
 
-        result = self.commit_reply(cid, reply, guard=guard, error=error)
+        result = self.commit_reply(cid, reply, guard=guard, error=error, sources=sources, cancelled=interrupted)
         result.dropped_messages = dropped
         return result
 
     def commit_reply(self, cid: int, reply: Reply, *, guard: CostGuard | None, error: LLMError | None = None,
-                     backend: str | None = None) -> TurnResult:
+                     backend: str | None = None, sources: Sources = (), cancelled: bool = False) -> TurnResult:
         """Store the assistant message and its usage row together (step 4 above)."""
         cost = None
         if reply.usage is not None and guard is not None:
             cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
-        self._record(cid, reply, cost, backend=backend)
+        self._record(cid, reply, cost, backend=backend, sources=sources, cancelled=cancelled)
         if reply.text:
             self.turns.append({"role": "assistant", "content": reply.text})
-        return TurnResult(reply=reply, error=error, cost_usd=cost)
+        self._open = None
+        self._committed = TurnResult(reply=reply, error=error, cost_usd=cost, cancelled=cancelled)
+        return self._committed
 
-    def answer_from_program(self, text: str, answer: str) -> TurnResult:
+    def cancel_turn(self, text: str, *, guard: CostGuard | None, sources: Sources = ()) -> TurnResult:
+        """Ctrl-C somewhere in the turn for ``text``: store it once, as cancelled, with what was shown.
+
+        Whatever point the interrupt reached: before the question was stored (fetching), after
+        it (waiting for the first token), mid-answer, or even after the answer was committed.
+        """
+        with holding_interrupts():  # a second Ctrl-C must not leave the turn half-written
+            if self._committed is not None:
+                return self._committed
+            if self._open is None:
+                self.add_user_message(text)
+            assert self._open is not None
+            shown = self._open.draft.text
+            stopped = Reply(text=shown, model=self.backend.model, status="incomplete", finish_reason=None, usage=None)
+            return self.commit_reply(self._open.conversation_id, stopped, guard=guard, sources=sources, cancelled=True)
+
+    def answer_from_program(self, text: str, answer: str, *, sources: Sources = ()) -> TurnResult:
         """A turn the program answers itself (no model call, no cost), stored like any other."""
         cid = self.add_user_message(text)
         reply = Reply(text=answer, model=PROGRAM_MODEL, status="complete", finish_reason="no_data", usage=None)
-        self.store.record_turn(cid, content=answer, status=reply.status, model=PROGRAM_MODEL, backend="program",
-                               usage=None, kind=self.kind)
-        self.turns.append({"role": "assistant", "content": answer})
-        return TurnResult(reply=reply, cost_usd=0.0)
+        result = self.commit_reply(cid, reply, guard=None, backend="program", sources=sources)
+        result.cost_usd = 0.0
+        return result
 
-    def _record(self, cid: int, reply: Reply, cost: float | None, *, backend: str | None = None) -> None:
-        from bot.store import TurnUsage
+    def _record(self, cid: int, reply: Reply, cost: float | None, *, backend: str | None, sources: Sources,
+                cancelled: bool) -> None:
+        from bot.store import AnswerProvenance, TurnUsage
 
         usage = None
         if reply.usage is not None:
@@ -198,6 +257,7 @@ class ChatSession:
                 estimated=reply.usage.estimated,
                 cost_usd=cost,
             )
+        draft = self._open.draft if self._open is not None and self._open.conversation_id == cid else None
         self.store.record_turn(
             cid,
             content=reply.text,
@@ -207,4 +267,6 @@ class ChatSession:
             usage=usage,
             kind=self.kind,
             error=reply.error,
+            provenance=AnswerProvenance(persona=self.persona_name, sources=sources, cancelled=cancelled),
+            draft_id=draft.message_id if draft is not None else None,
         )

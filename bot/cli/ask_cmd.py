@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from bot.app import App
 from bot.cli.common import add_llm_flags, apply_llm_flags, open_backend, open_store, resolve_persona
-from bot.errors import ConnectorError, UsageError
+from bot.cli.stdin_text import check_encodable, read_all
+from bot.errors import EXIT_INTERRUPTED, UsageError
 
 if TYPE_CHECKING:
-    from bot.grounded import GroundedTurn
+    from bot.answering import Answer
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,9 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def read_question(args: argparse.Namespace, app: App) -> str:
     words = [w for w in args.question if w != "-"]
     if words:
-        question = " ".join(words)
+        question = check_encodable(" ".join(words), "the question")
     elif not app.stdin_is_tty:
-        question = app.stdin.read()
+        question = read_all(app.stdin, "the question on stdin")
     else:
         raise UsageError("no question given", hint='briefbot ask "서울 날씨 어때?"  or  echo "question" | briefbot ask')
     question = question.strip()
@@ -84,30 +85,9 @@ def run(args: argparse.Namespace, app: App) -> int:
         backend.close()
     reply, turn = answer.reply, answer.turn
     if args.json:
-        app.out(
-            json.dumps(
-                {
-                    "answer": reply.text,
-                    "answer_source": answer.source,
-                    "model": reply.model,
-                    "status": reply.status,
-                    "usage": None
-                    if reply.usage is None
-                    else {
-                        "prompt_tokens": reply.usage.prompt_tokens,
-                        "completion_tokens": reply.usage.completion_tokens,
-                        "total_tokens": reply.usage.total_tokens,
-                        "estimated": reply.usage.estimated,
-                    },
-                    "cost_usd": answer.result.cost_usd,
-                    "sources": answer.sources,
-                    "failures": [f.to_json() for f in turn.failures] if turn else [],
-                    "unverified_numbers": answer.unverified_numbers,
-                    "conversation_id": session.conversation_id,
-                },
-                ensure_ascii=False,
-            )
-        )
+        app.out(json.dumps(as_json(answer, session.conversation_id), ensure_ascii=False))
+    elif answer.cancelled:
+        app.out("")
     else:
         app.out("" if streaming else reply.text)
         if answer.sources_block is not None and turn is not None:
@@ -116,28 +96,45 @@ def run(args: argparse.Namespace, app: App) -> int:
                 app.out(answer.sources_block)
             if answer.unverified_numbers:
                 app.err(unverified_warning(answer.unverified_numbers, turn.lang))
+    if answer.cancelled:
+        kept = "the part shown was kept" if reply.text else "the question was kept"
+        app.err(f"interrupted — {kept} in history, marked cancelled")
+        return EXIT_INTERRUPTED
     result = answer.result
     if reply.status == "incomplete" and result.error is None:
-        app.err("[answer incomplete: stopped before the end; the partial answer was kept in history]")
-    if result.error is not None:
-        if reply.text:
-            app.err("[the answer broke off; the partial answer was kept in history]")
-        raise result.error
-    if answer.no_data and turn is not None:
-        # Answered, but without data: a script must be able to tell (the source's exit code).
-        raise no_data_error(turn)
+        why = f"finish reason: {reply.finish_reason}" if reply.finish_reason else "it ended early"
+        app.err(f"[answer incomplete ({why}); the partial answer was kept in history]")
+    if result.error is not None and reply.text:
+        app.err("[the answer broke off; the partial answer was kept in history]")
+    failure = answer.failure()
+    if failure is not None:
+        # Answered without data, or the model failed: a script must be able to tell.
+        raise failure
     return 0
 
 
-def no_data_error(turn: GroundedTurn) -> ConnectorError:
-    """The first failure's own error class (31 unavailable, 33 not found, ...), as ``fetch`` exits."""
-    from connectors import errors
-
-    failure = turn.failures[0]
-    cls = getattr(errors, failure.error, None)
-    if not (isinstance(cls, type) and issubclass(cls, ConnectorError)):
-        cls = errors.SourceUnavailable
-    return cls(f"none of the data this question needs could be fetched ({', '.join(f.describe() for f in turn.failures)})")
+def as_json(answer: Answer, conversation_id: int | None) -> dict[str, object]:
+    reply, turn = answer.reply, answer.turn
+    return {
+        "answer": reply.text,
+        "answer_source": answer.source,
+        "model": reply.model,
+        "status": reply.status,
+        "cancelled": answer.cancelled,
+        "usage": None
+        if reply.usage is None
+        else {
+            "prompt_tokens": reply.usage.prompt_tokens,
+            "completion_tokens": reply.usage.completion_tokens,
+            "total_tokens": reply.usage.total_tokens,
+            "estimated": reply.usage.estimated,
+        },
+        "cost_usd": answer.result.cost_usd,
+        "sources": answer.sources,
+        "failures": [f.to_json() for f in turn.failures] if turn else [],
+        "unverified_numbers": answer.unverified_numbers,
+        "conversation_id": conversation_id,
+    }
 
 
 def print_plan(question: str, app: App, *, as_json: bool) -> int:

@@ -12,7 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "chat",
         help="chat interactively (also reads messages from piped stdin)",
-        description="Interactive chat. /help lists the commands. Ctrl-C stops an answer, Ctrl-D exits.",
+        description="Interactive chat. /help lists the commands. Ctrl-C cancels the turn in flight (fetching,"
+        " waiting or mid-answer; the part shown is kept) and the chat goes on; Ctrl-D exits. The exit status is 0"
+        " when every turn was answered, else the code of the first that was not (130 for a cancelled turn).",
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--continue", dest="resume_last", action="store_true", help="resume the last conversation")

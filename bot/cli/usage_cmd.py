@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App
-from bot.cli.history_cmd import history_path
+from bot.cli.history_cmd import display_zone, history_path
 
 if TYPE_CHECKING:
     from bot.store import UsageRow
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def _date(text: str) -> datetime:
     try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        return datetime.strptime(text, "%Y-%m-%d")  # a day in the user's zone: made aware in run()
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
@@ -29,10 +29,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "usage",
         help="tokens and cost spent, per day or per model",
-        description="The usage ledger: every LLM call's tokens and cost. Days are UTC days.",
+        description="The usage ledger: every LLM call's tokens and cost. Days are days in BRIEFBOT_TIMEZONE"
+        " (default: the system zone).",
     )
-    parser.add_argument("--by", choices=("day", "model"), default="day", help="group by UTC day (default) or model")
-    parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only calls from this UTC day on")
+    parser.add_argument("--by", choices=("day", "model"), default="day", help="group by local day (default) or model")
+    parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only calls from this local day on")
     parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
     parser.set_defaults(handler=run)
 
@@ -40,14 +41,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace, app: App) -> int:
     from bot.store import HistoryStore
 
+    zone = display_zone(app)
+    since = zone.start_of_day(args.since) if args.since else None
     with HistoryStore.open(history_path(app)) as store:
-        rows = store.usage_summary(by=args.by, since=args.since)
+        rows = store.usage_summary(by=args.by, since=since, day_of=zone.day)
     if args.json:
         app.out(json.dumps([_as_json(args.by, row) for row in rows], ensure_ascii=False, indent=2))
     elif not rows:
         app.out("no usage recorded yet" + (" in that period" if args.since else ""))
     else:
         _table(app, args.by, rows)
+        if args.by == "day":
+            app.out(f"days in {zone.describe()}")
     return 0
 
 

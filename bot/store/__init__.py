@@ -14,10 +14,11 @@ Every sqlite problem surfaces as :class:`bot.errors.HistoryError` (unknown ids a
 
 from bot.store.history import HistoryStore
 from bot.store.migrations import MIGRATIONS, Migration
-from bot.store.records import ConversationInfo, Role, Status, StoredMessage, TurnUsage, UsageRow
+from bot.store.records import AnswerProvenance, ConversationInfo, Role, Status, StoredMessage, TurnUsage, UsageRow
 
 __all__ = [
     "MIGRATIONS",
+    "AnswerProvenance",
     "ConversationInfo",
     "HistoryStore",
     "Migration",

@@ -7,6 +7,7 @@ message is on disk before the request leaves) and a turn is all-or-nothing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,15 +19,29 @@ from typing import Any, Literal
 from bot.errors import ConversationNotFoundError
 from bot.store.db import connect, prepare_private_file, refuse_foreign_database, translating_errors
 from bot.store.migrations import MIGRATIONS, apply_migrations
-from bot.store.records import ROLES, STATUSES, ConversationInfo, StoredMessage, TurnUsage, UsageRow
+from bot.store.records import ROLES, STATUSES, AnswerProvenance, ConversationInfo, StoredMessage, TurnUsage, UsageRow
+from bot.store.rows import CONVERSATION_SELECT, conversation_info, stored_message
 
 Clock = Callable[[], datetime]
 Scrub = Callable[[str], str]
-PREVIEW_CHARS = 60
+DayOf = Callable[[datetime], str]
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _utc_day(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _usage_row(key: str, rows: list[Any]) -> UsageRow:
+    costs = [float(r[4]) for r in rows if r[4] is not None]
+    return UsageRow(
+        key=key, calls=len(rows), prompt_tokens=sum(r[2] for r in rows), completion_tokens=sum(r[3] for r in rows),
+        cost_usd=sum(costs) if costs else None, unknown_cost_calls=len(rows) - len(costs),
+        estimated_calls=sum(r[5] for r in rows),
+    )
 
 
 def _unchanged(text: str) -> str:
@@ -99,6 +114,10 @@ class HistoryStore:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with translating_errors(self.path):
+            if self._conn.in_transaction:
+                # Ctrl-C landed between an earlier BEGIN and its try block: that write never
+                # happened, so drop it rather than fail every later one.
+                self._conn.execute("ROLLBACK")
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -192,17 +211,17 @@ class HistoryStore:
     def conversation(self, conversation_id: int) -> ConversationInfo:
         with self._read() as conn:
             self._require(conn, conversation_id)
-            row = conn.execute(_CONVERSATION_SELECT + " WHERE c.id = ?", (conversation_id,)).fetchone()
-        return _conversation_info(row)
+            row = conn.execute(CONVERSATION_SELECT + " WHERE c.id = ?", (conversation_id,)).fetchone()
+        return conversation_info(row)
 
     def conversations(self, limit: int | None = 20) -> list[ConversationInfo]:
         """Most recently updated first; ``limit=None`` returns them all."""
         with self._read() as conn:
             rows = conn.execute(
-                _CONVERSATION_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+                CONVERSATION_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
                 (-1 if limit is None else limit,),
             ).fetchall()
-        return [_conversation_info(row) for row in rows]
+        return [conversation_info(row) for row in rows]
 
     def last_conversation_id(self) -> int | None:
         with self._read() as conn:
@@ -214,6 +233,12 @@ class HistoryStore:
             self._require(conn, conversation_id)
             title = self._scrub(title) if title else title
             conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
+
+    def set_persona(self, conversation_id: int, persona: str | None) -> None:
+        """The conversation's current persona (``/persona``); each answer also keeps its own."""
+        with self._write() as conn:
+            self._require(conn, conversation_id)
+            conn.execute("UPDATE conversations SET persona = ? WHERE id = ?", (persona, conversation_id))
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Remove a conversation and its messages; its usage rows stay in the ledger."""
@@ -248,12 +273,28 @@ class HistoryStore:
         usage: TurnUsage | None,
         kind: str = "chat",
         error: str | None = None,
+        provenance: AnswerProvenance | None = None,
+        draft_id: int | None = None,
     ) -> int:
-        """Store the assistant's reply and its usage together: both are written or neither."""
+        """Store the assistant's reply and its usage together: both are written or neither.
+
+        ``draft_id``: the row :meth:`update_draft` kept up to date while the answer streamed;
+        it becomes the final message (no second row), so a turn is stored exactly once.
+        """
         with self._write() as conn:
-            message_id = self._insert_message(
-                conn, conversation_id, "assistant", content, status=status, model=model, error=error
-            )
+            if draft_id is None:
+                message_id = self._insert_message(
+                    conn, conversation_id, "assistant", content, status=status, model=model, error=error
+                )
+            else:
+                message_id = draft_id
+                self._rewrite_draft(conn, draft_id, content, status=status, model=model, error=error)
+            if provenance is not None:
+                sources = json.dumps(list(provenance.sources), ensure_ascii=False) if provenance.sources else None
+                conn.execute(
+                    "UPDATE messages SET persona = ?, sources = ?, cancelled = ? WHERE id = ?",
+                    (provenance.persona, sources and self._scrub(sources), int(provenance.cancelled), message_id),
+                )
             if usage is not None:
                 self._insert_usage(
                     conn,
@@ -266,21 +307,30 @@ class HistoryStore:
                 )
             return message_id
 
+    def update_draft(self, message_id: int, content: str) -> None:
+        """Rewrite the text of an answer still streaming (written before each piece is shown)."""
+        with self._write() as conn:
+            self._rewrite_draft(conn, message_id, content, status="incomplete", model=None, error=None)
+
+    def _rewrite_draft(
+        self, conn: sqlite3.Connection, message_id: int, content: str, *, status: str, model: str | None, error: str | None
+    ) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
+        conn.execute(
+            "UPDATE messages SET content = ?, status = ?, model = COALESCE(?, model), error = ? WHERE id = ?",
+            (self._scrub(content), status, model, error and self._scrub(error), message_id),
+        )
+
     def messages(self, conversation_id: int) -> list[StoredMessage]:
         with self._read() as conn:
             self._require(conn, conversation_id)
             rows = conn.execute(
-                "SELECT id, conversation_id, seq, role, content, status, model, created_at, error"
-                " FROM messages WHERE conversation_id = ? ORDER BY seq",
+                "SELECT id, conversation_id, seq, role, content, status, model, created_at, error,"
+                " persona, sources, cancelled FROM messages WHERE conversation_id = ? ORDER BY seq",
                 (conversation_id,),
             ).fetchall()
-        return [
-            StoredMessage(
-                id=r[0], conversation_id=r[1], seq=r[2], role=r[3], content=r[4],
-                status=r[5], model=r[6], created_at=_parse(r[7]), error=r[8],
-            )
-            for r in rows
-        ]
+        return [stored_message(r) for r in rows]
 
     def delete_last_exchange(self, conversation_id: int) -> int:
         """For /undo: remove the last user message and everything after it; return the count."""
@@ -317,26 +367,27 @@ class HistoryStore:
             )
 
     def usage_summary(
-        self, *, by: Literal["day", "model"], since: datetime | None = None
+        self, *, by: Literal["day", "model"], since: datetime | None = None, day_of: DayOf = _utc_day
     ) -> list[UsageRow]:
-        """Totals per UTC day (oldest first) or per model (by name), optionally from ``since``."""
-        key = {"day": "substr(created_at, 1, 10)", "model": "model"}.get(by)
-        if key is None:
+        """Totals per day (oldest first) or per model (by name), optionally from ``since``.
+
+        ``day_of`` names the day of a moment: the user's local day in the CLI (a Seoul
+        evening is not "tomorrow"), UTC by default. Grouped here rather than in SQL because
+        a zone's offset changes over the year (DST).
+        """
+        if by not in ("day", "model"):
             raise ValueError(f"by must be 'day' or 'model', not {by!r}")
-        sql = (
-            f"SELECT {key} AS k, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens),"
-            " SUM(cost_usd), SUM(cost_usd IS NULL), SUM(estimated)"
-            " FROM usage WHERE created_at >= ? GROUP BY k ORDER BY k"
-        )
         with self._read() as conn:
-            rows = conn.execute(sql, (_stamp(since) if since else "",)).fetchall()
-        return [
-            UsageRow(
-                key=str(r[0]), calls=r[1], prompt_tokens=r[2], completion_tokens=r[3],
-                cost_usd=None if r[4] is None else float(r[4]), unknown_cost_calls=r[5], estimated_calls=r[6],
-            )
-            for r in rows
-        ]
+            rows = conn.execute(
+                "SELECT created_at, model, prompt_tokens, completion_tokens, cost_usd, estimated"
+                " FROM usage WHERE created_at >= ? ORDER BY created_at",
+                (_stamp(since) if since else "",),
+            ).fetchall()
+        groups: dict[str, list[Any]] = {}
+        for row in rows:
+            key = day_of(_parse(row[0])) if by == "day" else str(row[1])
+            groups.setdefault(key, []).append(row)
+        return [_usage_row(key, groups[key]) for key in sorted(groups)]
 
     def spent_since(self, since: datetime) -> float:
         """Known spend (USD) from ``since`` on, for the per-day budget; unknown costs add nothing."""
@@ -345,23 +396,3 @@ class HistoryStore:
                 "SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE created_at >= ?", (_stamp(since),)
             ).fetchone()
         return float(total)
-
-
-_CONVERSATION_SELECT = """
-    SELECT c.id, c.title, c.model, c.persona, c.created_at, c.updated_at,
-           (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),
-           (SELECT substr(m.content, 1, 200) FROM messages m
-             WHERE m.conversation_id = c.id AND m.role = 'user' ORDER BY m.seq LIMIT 1)
-    FROM conversations c"""
-
-
-def _conversation_info(row: Any) -> ConversationInfo:  # a sqlite3 row: untyped by nature
-    preview: str | None = row[7]
-    if preview is not None:
-        preview = " ".join(preview.split())
-        preview = preview if len(preview) <= PREVIEW_CHARS else preview[: PREVIEW_CHARS - 1] + "…"
-    return ConversationInfo(
-        id=row[0], title=row[1], model=row[2], persona=row[3],
-        created_at=_parse(row[4]), updated_at=_parse(row[5]),
-        message_count=row[6], preview=preview or None,
-    )

@@ -71,6 +71,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX usage_by_conversation ON usage (conversation_id);
         """,
     ),
+    Migration(
+        "record_answer_provenance",
+        # What an answer used, kept with it: the persona in effect when it was written (a
+        # conversation can switch persona midway), the sources it was given (a JSON list of
+        # the packer's SourceRef.to_json(): subject, source, as-of, figures) and whether the
+        # user cancelled it (Ctrl-C), which a cut stream or a failed call is not.
+        """
+        ALTER TABLE messages ADD COLUMN persona TEXT;
+        ALTER TABLE messages ADD COLUMN sources TEXT;
+        ALTER TABLE messages ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1));
+        """,
+    ),
 )
 
 

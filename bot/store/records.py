@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 Status = Literal["complete", "incomplete", "error"]
@@ -43,6 +43,18 @@ class StoredMessage:
     model: str | None
     created_at: datetime
     error: str | None
+    persona: str | None = None  # the persona in effect when an answer was written
+    sources: tuple[dict[str, Any], ...] = ()  # what the answer was given (SourceRef.to_json())
+    cancelled: bool = False  # the user stopped this turn (Ctrl-C); its text is what was shown
+
+
+@dataclass(frozen=True)
+class AnswerProvenance:
+    """What an assistant message records besides its text: who wrote it under which persona, from what."""
+
+    persona: str | None = None
+    sources: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,10 @@ def test_export_json_has_the_documented_shape(home: Home) -> None:
                 "id": cid, "title": info.title, "model": info.model, "persona": info.persona,
                 "created_at": info.created_at.isoformat(), "updated_at": info.updated_at.isoformat(),
                 "messages": [
-                    {"role": m.role, "content": m.content, "status": m.status, "created_at": m.created_at.isoformat()}
+                    {"role": m.role, "content": m.content, "status": m.status, "created_at": m.created_at.isoformat(),
+                     # what an answer used travels with it: persona, sources, whether it was cancelled
+                     **({"persona": m.persona, "cancelled": m.cancelled, "sources": list(m.sources)}
+                        if m.role == "assistant" else {})}
                     for m in store.messages(cid)
                 ],
             })

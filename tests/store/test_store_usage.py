@@ -69,3 +69,12 @@ def test_spent_since_sums_known_costs_only(store: HistoryStore, clock: FakeClock
 def test_usage_summary_rejects_unknown_grouping(store: HistoryStore) -> None:
     with pytest.raises(ValueError, match="day"):
         store.usage_summary(by="week")  # type: ignore[arg-type]
+
+
+def test_usage_by_local_day_puts_a_seoul_morning_on_its_own_date(store: HistoryStore, clock: FakeClock) -> None:
+    from bot.localtime import DisplayZone
+
+    _fill(store, clock)
+    # 23:00 UTC on 1 March is 08:00 on 2 March in Seoul: every call of the fill is on 2 March there.
+    [row] = store.usage_summary(by="day", day_of=DisplayZone.named("Asia/Seoul").day)
+    assert (row.key, row.calls) == ("2026-03-02", 5)
