@@ -218,13 +218,15 @@ class ChatRepl:
     def turn(self, text: str, *, resample: bool = False) -> None:
         from bot.chat.grounding import unverified_warning
         from bot.cli.progress import StatusLine
+        from bot.redact import StreamRedactor
 
         status = StatusLine(self.app)
+        shown = StreamRedactor(self.app.redactor)  # a key split across two chunks is masked whole
 
         def show(event: object) -> None:
             if isinstance(event, TextDelta):
                 status.clear()
-                self.app.out(event.text, end="", flush=True)
+                self.app.out(shown.feed(event.text), end="", flush=True)
 
         service = self.service
         try:
@@ -234,6 +236,7 @@ class ChatRepl:
                 answer = service.answer(text, on_event=show, on_status=status.update, resample=resample)
             finally:  # calls made before a refusal were paid for too
                 status.clear()
+                self.app.out(shown.flush(), end="", flush=True)
                 self._add_planning_costs(service)
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.grounding import unverified_warning
     from bot.chat.session import ChatSession
     from bot.cli.progress import StatusLine
+    from bot.redact import StreamRedactor
     from bot.llm.events import TextDelta
 
     question = read_question(args, app)
@@ -72,15 +73,18 @@ def run(args: argparse.Namespace, app: App) -> int:
                 if isinstance(event, TextDelta):
                     status.clear()
                     if streaming:
-                        app.out(event.text, end="", flush=True)
+                        app.out(shown.feed(event.text), end="", flush=True)
 
             status = StatusLine(app)
+            shown = StreamRedactor(app.redactor)  # a key split across two chunks is masked whole
             try:
                 answer = AnswerService(app, backend, session, guard).answer(
                     question, stream=streaming, on_event=show, on_status=status.update
                 )
             finally:
                 status.clear()
+                if streaming:
+                    app.out(shown.flush(), end="", flush=True)
     finally:
         backend.close()
     reply, turn = answer.reply, answer.turn
