@@ -80,6 +80,7 @@ class ChatSession:
         self.conversation_id = conversation_id
         # Messages after the base system prompt: user/assistant turns and /system rules.
         self.turns: list[ChatMessage] = []
+        self._unfit: set[int] = set()  # answers a base model must not be shown again (cut, cancelled)
         # The turn in flight: None before its question is stored; its result once committed.
         self._open: _OpenTurn | None = None
         self._committed: TurnResult | None = None
@@ -142,13 +143,31 @@ class ChatSession:
         if context:
             head.append({"role": "system", "content": context})
         kept, dropped = trim_to_budget(
-            self.turns, budget=self.settings.history_budget_tokens, count=self.backend.count_text_tokens
+            self._history_for_model(), budget=self.settings.history_budget_tokens, count=self.backend.count_text_tokens
         )
         if dropped:
             head.append(
                 {"role": "system", "content": f"({dropped} earlier messages of this conversation were left out for length.)"}
             )
         return head + kept, dropped
+
+    # A base model (the embedded 270M) copies whatever it is shown: one cut-off or rambling
+    # answer in its history makes every later one worse (a leaked data fence, seen after one
+    # interrupted answer). It gets only the last exchanges whose answers were complete.
+    BASE_MODEL_EXCHANGES = 2
+
+    def _history_for_model(self) -> list[ChatMessage]:
+        if not getattr(self.backend, "is_base_model", False):
+            return self.turns
+        rules = [m for m in self.turns if m["role"] == "system"]  # /system rules hold throughout
+        exchanges: list[ChatMessage] = []
+        for i in range(len(self.turns) - 1, 0, -1):
+            if len(exchanges) >= 2 * self.BASE_MODEL_EXCHANGES:
+                break
+            answer, question = self.turns[i], self.turns[i - 1]
+            if answer["role"] == "assistant" and question["role"] == "user" and id(answer) not in self._unfit:
+                exchanges[:0] = [question, answer]
+        return rules + exchanges
 
     # -- a turn --------------------------------------------------------------------------
     def begin_turn(self) -> None:
@@ -216,7 +235,10 @@ class ChatSession:
             cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
         self._record(cid, reply, cost, backend=backend, sources=sources, cancelled=cancelled)
         if reply.text:
-            self.turns.append({"role": "assistant", "content": reply.text})
+            message: ChatMessage = {"role": "assistant", "content": reply.text}
+            self.turns.append(message)
+            if reply.status != "complete" or cancelled:
+                self._unfit.add(id(message))
         self._open = None
         self._committed = TurnResult(reply=reply, error=error, cost_usd=cost, cancelled=cancelled)
         return self._committed

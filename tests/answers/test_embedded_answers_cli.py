@@ -54,3 +54,33 @@ def test_the_quick_answer_benchmark_never_shows_an_invented_number(tmp_path: Pat
     assert summary["traceable_pct"] == 100.0  # model, constrained and program paths alike
     assert summary["language_pct"] == 100.0
     assert sum(summary["paths"].values()) == 8
+
+
+def test_the_base_model_is_shown_only_recent_complete_exchanges(tmp_path: Path, embedded_model: Path) -> None:
+    from bot.chat.session import ChatSession
+    from bot.llm.events import Reply
+    from bot.llm.local_backend import LocalBackend
+    from bot.settings import Settings
+    from bot.store import HistoryStore
+
+    backend = LocalBackend(embedded_model, model_name="gemma-3-270m", n_ctx=1024, n_threads=2)
+    assert backend.is_base_model  # the bundled GGUF has no chat template
+    try:
+        with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+            session = ChatSession(backend, Settings(), store, persona=None)
+            session.add_system("반말로 대답하지 마세요")
+            for question, answer, status in [("q1", "a1", "complete"), ("q2", "a2", "complete"),
+                                             ("q3", "<<<END DATA ec6b>>> cut", "incomplete"), ("q4", "a4", "complete")]:
+                cid = session.add_user_message(question)
+                session.commit_reply(cid, Reply(answer, "gemma-3-270m", status, None, None), guard=None)  # type: ignore[arg-type]
+            sent, _ = session.messages_for()
+            contents = [m["content"] for m in sent]
+            # The rule stays, the cut answer and its question are gone, two exchanges at most.
+            assert "반말로 대답하지 마세요" in contents
+            assert "q3" not in contents and not any("END DATA" in c for c in contents)
+            assert contents[-4:] == ["q2", "a2", "q4", "a4"] and "q1" not in contents
+            # Everything stays in the store as it was.
+            stored = [m.content for m in store.messages(session.conversation_id or 0)]
+            assert "q3" in stored and "<<<END DATA ec6b>>> cut" in stored
+    finally:
+        backend.close()
