@@ -52,7 +52,7 @@ def test_ask_with_stdin_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> Non
     )
     stderr = done.stderr.decode()
     assert done.returncode == 2, stderr
-    assert "not UTF-8" in stderr and "Traceback" not in stderr and "this is a bug" not in stderr
+    assert "not valid UTF-8" in stderr and "Traceback" not in stderr and "this is a bug" not in stderr
 
 
 @pytest.fixture
