@@ -20,11 +20,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
-from bot.settings import Settings
 from connectors.cache import FileCache
 from connectors.errors import InvalidParams, MissingKey
 from connectors.http import DEFAULT_MAX_BODY_BYTES, HttpClient, HttpResponse
 from connectors.records import Record
+from connectors.settings import ConnectorSettings
 
 
 class ConnectorParams(BaseModel):
@@ -40,25 +40,23 @@ P = TypeVar("P", bound=ConnectorParams)
 class ConnectorContext:
     """Everything a connector may use; built by the runtime, never from globals."""
 
-    settings: Settings
+    settings: ConnectorSettings
     http: HttpClient
     now: Callable[[], datetime]
     cache: FileCache | None = None
     env: Mapping[str, str] = field(default_factory=dict)
 
     def base_url(self, setting: str | None, default: str | None = None) -> str:
-        value = getattr(self.settings, setting) if setting else None
+        value = (self.settings.base_url(setting) or self.env.get(setting)) if setting else None
         value = value or default
         if not value:
             raise InvalidParams(f"no base URL configured ({setting})")
         return str(value).rstrip("/")
 
     def secret(self, setting: str) -> str | None:
-        """A key from the settings (built-ins) or, for third-party connectors, the environment."""
-        if setting in Settings.model_fields:
-            value = getattr(self.settings, setting)
-            return value.get_secret_value() if value is not None else None
-        return self.env.get(setting) or None
+        """A declared key, resolved by the app from its settings (built-ins) or the environment
+        (third-party connectors) into :class:`ConnectorSettings`."""
+        return self.settings.secret(setting)
 
 
 @dataclass(frozen=True)
@@ -131,31 +129,18 @@ class Connector(ABC, Generic[P]):
         return key
 
     @classmethod
-    def key_status(cls, settings: Settings, env: Mapping[str, str]) -> str:
+    def key_status(cls, settings: ConnectorSettings) -> str:
         """'-' (uses no key), or 'required'/'optional' with the env names and whether set."""
         if not cls.key_settings:
             return "-"
-        from bot.settings import field_env_names
-
-        names = field_env_names()
-        parts = []
-        for setting in cls.key_settings:
-            if setting in Settings.model_fields:
-                is_set = getattr(settings, setting) is not None
-                parts.append(f"{names[setting]} {'set' if is_set else 'unset'}")
-            else:
-                parts.append(f"{setting} {'set' if env.get(setting) else 'unset'}")
+        parts = [
+            f"{settings.key_env_name(s)} {'set' if settings.secret(s) else 'unset'}" for s in cls.key_settings
+        ]
         return ("required: " if cls.key_required else "optional: ") + ", ".join(parts)
 
     @classmethod
-    def is_configured(cls, settings: Settings, env: Mapping[str, str]) -> bool:
-        if not cls.key_required:
-            return True
-        for setting in cls.key_settings:
-            value = getattr(settings, setting, None) if setting in Settings.model_fields else env.get(setting)
-            if not value:
-                return False
-        return True
+    def is_configured(cls, settings: ConnectorSettings) -> bool:
+        return not cls.key_required or all(settings.secret(s) for s in cls.key_settings)
 
     @classmethod
     def params_table(cls) -> list[ParamInfo]:

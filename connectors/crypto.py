@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
-from bot.errors import ConnectorError
+from connectors.errors import ConnectorError
 from connectors.errors import NotFound, RateLimited, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.transfer import NO_CREDENTIALS, Credentials

@@ -31,9 +31,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError
 
-from bot import __version__
-from bot.errors import ConfigError
-from bot.redact import Redactor, redact_url
+from connectors.version import __version__
+from connectors.errors import ConfigError
+from connectors.redact import Redactor, redact_url
 from connectors.errors import RateLimited, SourceUnavailable
 from connectors.ratelimit import HostRateLimiter, Rate
 from connectors.retry import RetryOutcome, RetryPolicy, TransientFailure, call_with_retries, parse_retry_after

@@ -215,7 +215,7 @@ def _is_money(lname: str) -> bool:
 
 def display_zone(record: Record) -> tzinfo:
     """The zone a reader expects for this record: the place's or market's, else its own."""
-    from bot.planner.lexicon import zone_for_subject
+    from prompts.lexicon import zone_for_subject
 
     name = zone_for_subject(record.subject)
     if name:
@@ -353,7 +353,7 @@ class ContextPacker:
     def count(self, text: str) -> int:
         if self._counter is not None:
             return self._counter(text, self.model)
-        from bot.tokens import count_text  # deferred: tiktoken is a heavy import
+        from prompts.tokens import count_text  # deferred: tiktoken is a heavy import
 
         return count_text(text, self.model)
 
