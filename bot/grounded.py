@@ -110,6 +110,7 @@ def prepare_grounded_turn(
     tool_account: Any | None = None,
     max_tokens_field: str = "max_tokens",
     cache_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> GroundedTurn:
     """Plan, fetch and pack one question; no LLM call unless ``tool_client`` is given.
 
@@ -118,10 +119,13 @@ def prepare_grounded_turn(
     used as they are, and ``tool_account`` (a :class:`bot.chat.costs.PlanningCalls`) checks the
     budgets before each of those calls and records their usage. The embedded backend never
     passes a client: rules only.
+
+    ``env`` is the process environment, where a third-party connector's declared key lives
+    (built-in keys are settings); without it such a connector runs keyless.
     """
     now = now or datetime.now(timezone.utc)
     plan = planner(question) if planner else plan_question(question, now=now)
-    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir)
+    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir, env=env)
     if tool_client is not None and not plan.confident:
         from bot.planner.tools import plan_with_tools
 

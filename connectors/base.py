@@ -78,6 +78,9 @@ class Connector(ABC, Generic[P]):
     examples: ClassVar[tuple[str, ...]] = ()  # "place=서울 days=3", shown by `connectors show`
     ttl_seconds: ClassVar[float] = 300.0  # fresh for this long: no request at all
     stale_max_seconds: ClassVar[float] = 24 * 3600.0  # served, labelled, when the source is down
+    # Words in a question that ask for this connector's data. The rules planner knows the
+    # built-ins' vocabulary already; a third party's connector is planned by these.
+    keywords: ClassVar[tuple[str, ...]] = ()
     key_settings: ClassVar[tuple[str, ...]] = ()  # settings fields (or env names) of keys it can use
     key_required: ClassVar[bool] = False
     base_url_settings: ClassVar[tuple[str, ...]] = ()  # settings fields of its upstream base URLs
