@@ -13,7 +13,7 @@ KRX codes (005930 -> 005930.KS) are accepted.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
