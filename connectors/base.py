@@ -25,6 +25,7 @@ from connectors.errors import InvalidParams, MissingKey
 from connectors.http import DEFAULT_MAX_BODY_BYTES, HttpClient, HttpResponse
 from connectors.records import Record
 from connectors.settings import ConnectorSettings
+from connectors.tools import ToolSpec, openai_tool
 
 
 class ConnectorParams(BaseModel):
@@ -78,6 +79,17 @@ class Connector(ABC, Generic[P]):
     examples: ClassVar[tuple[str, ...]] = ()  # "place=서울 days=3", shown by `connectors show`
     ttl_seconds: ClassVar[float] = 300.0  # fresh for this long: no request at all
     stale_max_seconds: ClassVar[float] = 24 * 3600.0  # served, labelled, when the source is down
+    # What the connector is about, declared so the packer and the tool planner treat a third
+    # party's connector exactly like a built-in one:
+    #   domain         "weather" (weather and air outside), "finance" (prices, rates), or ""
+    #                  when it is neither (its series then get every derived fact, its
+    #                  fields are all kept but noise);
+    #   answer_fields  regular expressions for the fields that answer its questions (a price,
+    #                  a temperature, a rate): kept even when no topic word asks for them;
+    #   tool_description  what a model is told the tool does (default: ``description``).
+    domain: ClassVar[str] = ""
+    answer_fields: ClassVar[tuple[str, ...]] = ()
+    tool_description: ClassVar[str] = ""
     # Words in a question that ask for this connector's data. The rules planner knows the
     # built-ins' vocabulary already; a third party's connector is planned by these.
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -150,14 +162,16 @@ class Connector(ABC, Generic[P]):
         return [_param_info(name, info) for name, info in cls.params_model.model_fields.items()]
 
     @classmethod
-    def tool_spec(cls) -> dict[str, Any]:
-        """An OpenAI Chat Completions tool definition, so a model can ask for this data."""
+    def tool(cls) -> ToolSpec:
+        """The neutral tool spec a model asks for this data with."""
         schema = cls.params_model.model_json_schema()
         schema.pop("title", None)
-        return {
-            "type": "function",
-            "function": {"name": f"fetch_{cls.name}", "description": cls.description, "parameters": schema},
-        }
+        return ToolSpec(f"fetch_{cls.name}", cls.tool_description or cls.description, schema)
+
+    @classmethod
+    def tool_spec(cls) -> dict[str, Any]:
+        """An OpenAI Chat Completions tool definition, so a model can ask for this data."""
+        return openai_tool(cls.tool())
 
 
 def invalid_params(cls: type[Connector[Any]], exc: ValidationError) -> InvalidParams:

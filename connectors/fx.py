@@ -109,6 +109,8 @@ def ecb_time(day: str, *, field: str) -> datetime:
 class FxConnector(Connector[FxParams]):
     name: ClassVar[str] = "fx"
     description: ClassVar[str] = "exchange rates (ECB reference, daily), latest, for a date or as a series (Frankfurter)"
+    domain: ClassVar[str] = "finance"
+    answer_fields: ClassVar[tuple[str, ...]] = ("rate", "^[A-Z]{3}$", "^base$", "^quote$")
     source: ClassVar[str] = SOURCE
     params_model = FxParams
     record_types = (FxRate, FxSeries)

@@ -13,7 +13,7 @@ from connectors.records import Observation, Record, Scalar, Series
 from prompts import readable
 from prompts.facts import Fact, age_in_words, is_number, observation_facts, series_facts
 from prompts.fences import clean_text, source_label
-from prompts.fields import PLAIN_SERIES_FACTS, is_finance_series, select_fields
+from prompts.fields import PLAIN_SERIES_FACTS, TraitsLookup, installed_traits, is_finance_series, select_fields
 from prompts.formatting import display_zone, fmt_number, fmt_time, is_daily, is_money, korean_amount, short_time, time_column
 from prompts.results import SourceRef
 
@@ -45,10 +45,11 @@ class RecordBlocks:
 
     lang: str
     topics: frozenset[str]
+    traits_of: TraitsLookup = installed_traits
 
     def facts_for(self, rec: Record) -> list[Fact]:
         if isinstance(rec, Series):
-            finance = is_finance_series(rec.connector)
+            finance = is_finance_series(self.traits_of(rec.connector))
             out: list[Fact] = []
             for col in self._series_cols(rec):
                 if "code" in col:
@@ -92,7 +93,7 @@ class RecordBlocks:
             return readable.headline(rec, rec_facts, self.lang, zone, now)
         parts: list[str] = []
         if isinstance(rec, Series):
-            finance = rec.connector in ("fx", "crypto", "stocks")
+            finance = self.traits_of(rec.connector).domain == "finance"
             wanted = ("latest", "change_pct") if finance else ("min", "max")
             cols = [c for c in self._series_cols(rec) if "code" not in c]
             for col in cols[:2]:
@@ -155,13 +156,13 @@ class RecordBlocks:
         return text
 
     def _series_cols(self, rec: Series) -> list[str]:
-        cols = select_fields(_series_columns(rec), rec.connector, self.topics)
+        cols = select_fields(_series_columns(rec), rec.connector, self.topics, self.traits_of)
         if "condition" in cols:
             cols = [c for c in cols if c != "weather_code"]  # the words say it better
         return cols
 
     def _observation_fields(self, rec: Record, values: dict[str, Scalar], topics: frozenset[str]) -> list[str]:
-        names = [n for n in select_fields(list(values), rec.connector, topics) if values[n] is not None]
+        names = [n for n in select_fields(list(values), rec.connector, topics, self.traits_of) if values[n] is not None]
         if "condition" in names or "description" in names:
             names = [n for n in names if n != "weather_code"]  # the words say it better
         subject = rec.subject.upper()

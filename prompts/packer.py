@@ -25,7 +25,7 @@ from connectors.records import Record
 from prompts.blocks import LEVELS, RecordBlocks, Block
 from prompts.facts import Fact, comparison_facts, conversion_facts
 from prompts.fences import FENCE_CLOSE, FENCE_OPEN, MAX_TEXT, clean_text, new_nonce, source_label
-from prompts.fields import select_fields
+from prompts.fields import TraitsLookup, installed_traits, select_fields
 from prompts.formatting import display_zone, fmt_number, fmt_time
 from prompts.results import PackedContext, SourceFailure, SourceRef
 
@@ -50,6 +50,7 @@ class ContextPacker:
         target: str | None = None,
         notes: Sequence[str] = (),
         counter: Callable[[str, str], int] | None = None,
+        traits_of: TraitsLookup = installed_traits,
     ) -> None:
         self.budget = budget
         self.model = model
@@ -59,6 +60,7 @@ class ContextPacker:
         self.target = target
         self.notes = list(notes)
         self._counter = counter
+        self.traits_of = traits_of  # what each connector declares (domain, answer fields)
 
     def count(self, text: str) -> int:
         if self._counter is not None:
@@ -75,7 +77,7 @@ class ContextPacker:
         now: datetime | None = None,
     ) -> PackedContext:
         now = now or datetime.now(timezone.utc)
-        records_to_blocks = RecordBlocks(self.lang, self.topics)
+        records_to_blocks = RecordBlocks(self.lang, self.topics, self.traits_of)
         facts: list[Fact] = []
         blocks: list[Block] = []
         sources: list[SourceRef] = []

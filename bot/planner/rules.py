@@ -265,8 +265,11 @@ def plan_question(
     if any((s.connector == "fx" and "start" in s.params) or s.params.get("days", "0") != "0"
            for s in steps if s.connector in ("fx", "stocks", "crypto")):
         topics = topics | {"trend"}
+    domains = {"weather"} if (wants_weather or wants_air or found.places) else set()
+    if wants_price or wants_fx or finance_named or found.currencies or amount:
+        domains.add("finance")
     return Plan(steps=steps, confident=bool(steps) and not unresolved, lang=lang, topics=frozenset(topics),
-                amount=amount, target=target, unresolved=unresolved)
+                amount=amount, target=target, unresolved=unresolved, domains=frozenset(domains))
 
 
 def _weather_days(text: str, lowered: str, asked: DateAsk | None, today: date) -> dict[str, str]:

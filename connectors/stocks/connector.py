@@ -17,6 +17,8 @@ _FALLBACK_ON = (AccessRefused, RateLimited, SourceUnavailable, UpstreamErrorBody
 class StocksConnector(Connector[StocksParams]):
     name: ClassVar[str] = "stocks"
     description: ClassVar[str] = "share price, change and daily bars (Yahoo chart, keyless best effort; Alpha Vantage with a key)"
+    domain: ClassVar[str] = "finance"
+    answer_fields: ClassVar[tuple[str, ...]] = ("price", "change", "close", "currency", "symbol", "^name$")
     source: ClassVar[str] = "Yahoo Finance / Alpha Vantage"
     params_model = StocksParams
     record_types = (StockQuote, StockDaily)
