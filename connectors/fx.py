@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
-from connectors.errors import InvalidParams, NotFound
+from connectors.errors import InvalidParams, NotFound, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.records import Observation, Record, Series, SeriesPoint
 from connectors.shape import mismatch, require_dict, require_echo, require_number, require_str
@@ -101,8 +101,6 @@ def ecb_time(day: str, *, field: str) -> datetime:
     try:
         return datetime.combine(date.fromisoformat(day), ECB_PUBLISHED, tzinfo=ECB_ZONE)
     except ValueError:
-        from connectors.errors import SchemaDriftError
-
         raise SchemaDriftError(f"{SOURCE} response has an unreadable date {day!r}: field '{field}'", field=field) from None
 
 

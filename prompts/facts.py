@@ -262,8 +262,9 @@ def comparison_facts(facts: Sequence[Fact]) -> list[Fact]:
     return out
 
 
-# Conversions live in prompts.conversions (which imports this module); their names stay
-# importable from here, resolved on first use so neither import order is circular.
+# Conversions live in prompts.conversions (which imports this module). Their old names stay
+# readable here for existing callers only (the packer imports prompts.conversions itself);
+# resolved on first use because a module-level import would be circular.
 _MOVED = frozenset({"Rate", "conversion_facts", "find_rate", "fx_rates", "source_of"})
 
 

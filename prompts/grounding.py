@@ -8,6 +8,7 @@ derivable by the facts code (``prompts.facts``), whatever the model wrote.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -281,7 +282,5 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
 
 
 def _near(sorted_refs: list[float], v: float, tol: float) -> bool:
-    import bisect
-
     i = bisect.bisect_left(sorted_refs, v - tol)
     return i < len(sorted_refs) and sorted_refs[i] <= v + tol

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 
 from connectors.records import Record
 from prompts.blocks import LEVELS, RecordBlocks, Block
-from prompts.facts import Fact, comparison_facts, conversion_facts
+from prompts.conversions import conversion_facts
+from prompts.facts import Fact, comparison_facts
 from prompts.fences import FENCE_CLOSE, FENCE_OPEN, MAX_TEXT, clean_text, new_nonce, source_label
 from prompts.fields import TraitsLookup, installed_traits, select_fields
 from prompts.formatting import display_zone, fmt_number, fmt_time
