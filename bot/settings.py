@@ -16,6 +16,7 @@ The config file uses the lower-case field names (``model = "gpt-4o"``).
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -261,8 +262,6 @@ _OUR_PREFIXES = ("BRIEFBOT_", "OPENAI_")
 def _unknown_dotenv_names(path: Path | None, values: Mapping[str, str | None], env_names: Mapping[str, str]) -> tuple[str, ...]:
     """A warning per BRIEFBOT_*/OPENAI_* name in .env that no setting reads: a typo there would
     otherwise be ignored in silence (config.toml refuses unknown names outright)."""
-    import difflib
-
     known = set(env_names.values()) | {"BRIEFBOT_CONFIG", "BRIEFBOT_NO_DOTENV"}
     out: list[str] = []
     for name in values:

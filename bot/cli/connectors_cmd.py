@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import App
 from bot.errors import UsageError
+from bot.settings import field_env_names
 
 
 def register(sub: Any) -> None:  # argparse._SubParsersAction; private type
@@ -78,8 +79,6 @@ def _list(app: App, registry: Any) -> int:
 
 
 def _show(app: App, registry: Any, name: str) -> int:
-    from bot.settings import field_env_names
-
     cls = registry.get(name)
     settings, env_names = app.settings, field_env_names()
     app.out(f"{cls.name}: {cls.description}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.planner.plan import Plan, PlanStep
+from bot.redact import Redactor
 from connectors.records import Record
 from connectors.registry import ConnectorRegistry
 from connectors.tools import openai_tool
@@ -116,10 +117,9 @@ def plan_with_tools(
 
     ``max_tokens_field`` is the backend's name for the reply bound (OpenAI itself takes
     ``max_completion_tokens``; many compatible servers only ``max_tokens``)."""
-    import openai
+    import openai  # deferred: the SDK is a heavy import, needed only when a model plans
 
-    from bot.llm.openai_errors import translate
-    from bot.redact import Redactor
+    from bot.llm.openai_errors import translate  # deferred: it imports the SDK too
 
     registry = registry or ConnectorRegistry.default()
     names = candidate_connectors(plan, registry.names(), registry)
