@@ -11,10 +11,10 @@ from typing import Any
 
 from connectors.records import Observation, Record, Scalar, Series
 from prompts import readable
-from prompts.facts import Fact, age_in_words, is_number, observation_facts, series_facts
+from prompts.facts import Fact, is_number, observation_facts, series_facts
 from prompts.fences import clean_text, source_label
 from prompts.fields import PLAIN_SERIES_FACTS, TraitsLookup, installed_traits, is_finance_series, select_fields
-from prompts.formatting import display_zone, fmt_number, fmt_time, is_daily, is_money, korean_amount, short_time, time_column
+from prompts.formatting import age_in_words, display_zone, fmt_number, fmt_time, is_daily, is_money, korean_amount, short_time, time_column
 from prompts.results import SourceRef
 
 @dataclass

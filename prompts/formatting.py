@@ -9,7 +9,6 @@ from datetime import datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from connectors.records import Record
-from prompts.facts import age_in_words
 from prompts.lexicon import zone_for_subject
 
 __all__ = ["age_in_words", "display_zone", "fmt_number", "fmt_time", "is_daily", "is_money", "korean_amount", "short_time", "time_column"]
@@ -80,6 +79,24 @@ def korean_amount(value: float) -> str:
         man, rest = divmod(round(v), 10_000)
         return sign + f"{man:,}만" + (f" {rest:,}" if rest else "")
     return sign + f"{v:,.0f}"
+
+
+# --- ages ---------------------------------------------------------------------------------
+
+
+def age_in_words(seconds: float, lang: str = "en") -> str:
+    """How old a figure is, in words a reader scans: '12 min ago', '3시간 전'."""
+    s = max(0.0, seconds)
+    if s < 90:
+        return "방금" if lang == "ko" else "just now"
+    minutes = round(s / 60)
+    if minutes < 60:
+        return f"{minutes}분 전" if lang == "ko" else f"{minutes} min ago"
+    hours = round(s / 3600)
+    if hours < 48:
+        return f"{hours}시간 전" if lang == "ko" else f"{hours} h ago"
+    days = round(s / 86400)
+    return f"{days}일 전" if lang == "ko" else f"{days} days ago"
 
 
 # --- times ----------------------------------------------------------------------------------
