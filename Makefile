@@ -60,7 +60,11 @@ llama-wheel:
 run: install
 	$(BIN)/briefbot chat
 
-test: install
+# mypy --strict over the files [tool.mypy] names in pyproject.toml (bot, connectors, prompts).
+typecheck: install
+	$(BIN)/python -m mypy
+
+test: install typecheck
 	$(BIN)/python -m pytest
 
 bench: install

@@ -1,3 +1,5 @@
 """briefbot: answers questions about live weather and finance data, citing source and time."""
 
-__version__ = "0.1.0"
+from connectors.version import __version__
+
+__all__ = ["__version__"]

@@ -28,32 +28,24 @@ cause. Every message says what happened and what to do next; none contains a sec
         ├── BriefNotFoundError          exit 62  no brief of that name
         └── DeliveryError               exit 63  a delivery failed for good (permanent or retries spent)
 
-Exit 130 means the user interrupted (Ctrl-C) outside a reply.
+The root, UsageError, ConfigError and ConnectorError are defined in :mod:`connectors.errors`
+(re-exported here). Exit 130 means the user interrupted (Ctrl-C) outside a reply.
 """
 
 from __future__ import annotations
 
+# The root, the usage and config branches and ConnectorError are defined in connectors/ (the
+# bottom layer, which must not import bot/); this module extends that one tree.
+from connectors.errors import BriefbotError, ConfigError, ConnectorError, UsageError
 
-class BriefbotError(Exception):
-    """Base of every error briefbot reports to a user."""
-
-    exit_code: int = 1
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  → {self.hint}"
-
-
-class UsageError(BriefbotError):
-    exit_code = 2
-
-
-class ConfigError(BriefbotError):
-    exit_code = 3
+__all__ = [
+    "AuthenticationError", "BadRequestError", "BriefDefinitionError", "BriefError", "BriefNotFoundError",
+    "BriefbotError", "BudgetExceededError", "ConfigError", "ConnectorError", "ContextTooLongError",
+    "ConversationNotFoundError", "DeliveryError", "EXIT_INTERRUPTED", "EmbeddedModelError",
+    "EndpointUnreachableError", "HistoryError", "InvalidKeyFormatError", "LLMError", "LLMTimeoutError",
+    "ModelNotFoundError", "QuotaExceededError", "RateLimitError", "ServerError", "UsageError",
+    "exit_code_table",
+]
 
 
 class InvalidKeyFormatError(ConfigError):
@@ -102,12 +94,6 @@ class BadRequestError(LLMError):
 
 class EmbeddedModelError(LLMError):
     exit_code = 20
-
-
-class ConnectorError(BriefbotError):
-    """Base for data-source failures; the connectors package subclasses it."""
-
-    exit_code = 30
 
 
 class BudgetExceededError(BriefbotError):

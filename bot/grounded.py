@@ -83,7 +83,7 @@ class ConnectorFetcher(StepFetcher):
     def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
         """Per-step outcome, in step order; the steps run concurrently."""
         from connectors.concurrent import FetchFailure, fetch_many  # deferred: requests is heavy
-        from connectors.runtime import ConnectorRuntime
+        from connectors.runtime import ConnectorRuntime  # deferred with it: requests and pydantic
 
         if not steps:
             return []
@@ -110,6 +110,7 @@ def prepare_grounded_turn(
     tool_account: Any | None = None,
     max_tokens_field: str = "max_tokens",
     cache_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> GroundedTurn:
     """Plan, fetch and pack one question; no LLM call unless ``tool_client`` is given.
 
@@ -118,12 +119,15 @@ def prepare_grounded_turn(
     used as they are, and ``tool_account`` (a :class:`bot.chat.costs.PlanningCalls`) checks the
     budgets before each of those calls and records their usage. The embedded backend never
     passes a client: rules only.
+
+    ``env`` is the process environment, where a third-party connector's declared key lives
+    (built-in keys are settings); without it such a connector runs keyless.
     """
     now = now or datetime.now(timezone.utc)
     plan = planner(question) if planner else plan_question(question, now=now)
-    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir)
+    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir, env=env)
     if tool_client is not None and not plan.confident:
-        from bot.planner.tools import plan_with_tools
+        from bot.planner.tools import plan_with_tools  # deferred: only an unsure plan with a tool client needs it
 
         outcome = plan_with_tools(tool_client, question, plan=plan, model=settings.resolved_model(), fetcher=fetch,
                                   account=tool_account, max_tokens_field=max_tokens_field)

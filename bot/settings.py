@@ -16,9 +16,10 @@ The config file uses the lower-case field names (``model = "gpt-4o"``).
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,12 +27,22 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.errors import ConfigError, InvalidKeyFormatError, UsageError
+from connectors.settings import ConnectorSettings
 from bot.paths import AppPaths
 from bot.redact import Redactor, mask, redact_url, url_secrets
 
 Backend = Literal["auto", "openai", "local"]
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_LOCAL_MODEL = "gemma-3-270m"
+
+
+# Secrets that belong to the LLM layer and are never handed to a connector.
+_LLM_SECRETS = frozenset({"openai_api_key"})
+
+
+def _connector_default(name: str) -> Any:
+    """The default of a connector-facing field, defined once in :class:`ConnectorSettings`."""
+    return ConnectorSettings.model_fields[name].default
 
 
 def _f(env: str, description: str, default: Any = None, *, secret: bool = False, **kw: Any) -> Any:
@@ -74,21 +85,21 @@ class Settings(BaseModel):
 
     # --- connectors --------------------------------------------------------------------------
     http_rewrite: str | None = _f("BRIEFBOT_HTTP_REWRITE", "FROM_PREFIX=TO_PREFIX pairs, comma-separated, applied to connector URLs")
-    http_timeout: float = _f("BRIEFBOT_HTTP_TIMEOUT", "seconds a connector waits for a data source to answer", 10.0, gt=0)
-    http_deadline: float = _f("BRIEFBOT_HTTP_DEADLINE", "total seconds a connector may spend, retries included", 30.0, gt=0)
+    http_timeout: float = _f("BRIEFBOT_HTTP_TIMEOUT", "seconds a connector waits for a data source to answer", _connector_default("http_timeout"), gt=0)
+    http_deadline: float = _f("BRIEFBOT_HTTP_DEADLINE", "total seconds a connector may spend, retries included", _connector_default("http_deadline"), gt=0)
     http_max_body_bytes: int | None = _f(
         "BRIEFBOT_HTTP_MAX_BODY_BYTES", "largest answer body a data source may send, bytes (default: each connector's own, 2 MiB built in)", None, ge=1024
     )
     alphavantage_api_key: SecretStr | None = _f("ALPHAVANTAGE_API_KEY", "Alpha Vantage key (stocks; optional)", secret=True)
     coingecko_api_key: SecretStr | None = _f("COINGECKO_API_KEY", "CoinGecko demo key (optional)", secret=True)
-    open_meteo_url: str = _f("BRIEFBOT_OPEN_METEO_URL", "Open-Meteo forecast API base", "https://api.open-meteo.com")
-    open_meteo_geocoding_url: str = _f("BRIEFBOT_OPEN_METEO_GEOCODING_URL", "Open-Meteo geocoding API base", "https://geocoding-api.open-meteo.com")
-    open_meteo_air_url: str = _f("BRIEFBOT_OPEN_METEO_AIR_URL", "Open-Meteo air-quality API base", "https://air-quality-api.open-meteo.com")
-    frankfurter_url: str = _f("BRIEFBOT_FRANKFURTER_URL", "Frankfurter API base", "https://api.frankfurter.dev")
-    upbit_url: str = _f("BRIEFBOT_UPBIT_URL", "Upbit quotation API base", "https://api.upbit.com")
-    coingecko_url: str = _f("BRIEFBOT_COINGECKO_URL", "CoinGecko API base", "https://api.coingecko.com")
-    yahoo_url: str = _f("BRIEFBOT_YAHOO_URL", "Yahoo Finance chart API base", "https://query1.finance.yahoo.com")
-    alphavantage_url: str = _f("BRIEFBOT_ALPHAVANTAGE_URL", "Alpha Vantage API base", "https://www.alphavantage.co")
+    open_meteo_url: str = _f("BRIEFBOT_OPEN_METEO_URL", "Open-Meteo forecast API base", _connector_default("open_meteo_url"))
+    open_meteo_geocoding_url: str = _f("BRIEFBOT_OPEN_METEO_GEOCODING_URL", "Open-Meteo geocoding API base", _connector_default("open_meteo_geocoding_url"))
+    open_meteo_air_url: str = _f("BRIEFBOT_OPEN_METEO_AIR_URL", "Open-Meteo air-quality API base", _connector_default("open_meteo_air_url"))
+    frankfurter_url: str = _f("BRIEFBOT_FRANKFURTER_URL", "Frankfurter API base", _connector_default("frankfurter_url"))
+    upbit_url: str = _f("BRIEFBOT_UPBIT_URL", "Upbit quotation API base", _connector_default("upbit_url"))
+    coingecko_url: str = _f("BRIEFBOT_COINGECKO_URL", "CoinGecko API base", _connector_default("coingecko_url"))
+    yahoo_url: str = _f("BRIEFBOT_YAHOO_URL", "Yahoo Finance chart API base", _connector_default("yahoo_url"))
+    alphavantage_url: str = _f("BRIEFBOT_ALPHAVANTAGE_URL", "Alpha Vantage API base", _connector_default("alphavantage_url"))
     units: Literal["metric", "imperial"] = _f(
         "BRIEFBOT_UNITS", "weather units when a question does not say: metric (°C, km/h, mm) or imperial (°F, mph, inch)", "metric"
     )
@@ -125,6 +136,30 @@ class Settings(BaseModel):
 
     def redactor(self) -> Redactor:
         return Redactor(self.secret_values())
+
+    def connector_settings(self, key_settings: Iterable[str], env: Mapping[str, str]) -> ConnectorSettings:
+        """What connectors may see: their shared fields and the keys they declare.
+
+        A declared key is a settings field (built-ins) or, for a third party's connector, an
+        environment name read from ``env``. The OpenAI key and the rest stay here.
+        """
+        shared = {name: getattr(self, name) for name in ConnectorSettings.model_fields if name in type(self).model_fields}
+        env_names = field_env_names()
+        keys: dict[str, SecretStr] = {}
+        key_env_names: dict[str, str] = {}
+        for setting in key_settings:
+            if setting in _LLM_SECRETS:
+                continue  # a connector declaring the OpenAI key gets nothing: it is the LLM's alone
+            if setting in type(self).model_fields:
+                key_env_names[setting] = env_names[setting]
+                value = getattr(self, setting)
+                if isinstance(value, SecretStr):
+                    keys[setting] = value
+            else:
+                key_env_names[setting] = setting
+                if env.get(setting):
+                    keys[setting] = SecretStr(env[setting])
+        return ConnectorSettings(**shared, keys=keys, key_env_names=key_env_names)
 
     def talks_to_openai_itself(self) -> bool:
         return self.openai_base_url is None or "api.openai.com" in self.openai_base_url
@@ -235,8 +270,6 @@ _OUR_PREFIXES = ("BRIEFBOT_", "OPENAI_")
 def _unknown_dotenv_names(path: Path | None, values: Mapping[str, str | None], env_names: Mapping[str, str]) -> tuple[str, ...]:
     """A warning per BRIEFBOT_*/OPENAI_* name in .env that no setting reads: a typo there would
     otherwise be ignored in silence (config.toml refuses unknown names outright)."""
-    import difflib
-
     known = set(env_names.values()) | {"BRIEFBOT_CONFIG", "BRIEFBOT_NO_DOTENV"}
     out: list[str] = []
     for name in values:

@@ -10,6 +10,9 @@ The curated public API, importable from here (loaded lazily, so importing
         many = fetch_many(runtime, [("fx", {"base": "USD", "symbols": "KRW"}),
                                     ("crypto", {"market": "KRW-BTC"})])  # results/failures, in order
 
+The package imports nothing from ``bot`` or ``prompts``: the error root, redaction, the version
+and :class:`ConnectorSettings` (what a connector may see of the settings) live here.
+
 Writing a connector: subclass :class:`Connector` (see ``connectors.base``) and test it with
 :class:`connectors.testing.ConnectorContract`; ``briefbot connectors new NAME`` scaffolds both.
 """
@@ -28,6 +31,11 @@ _EXPORTS: dict[str, str] = {
     "ConnectorParams": "connectors.base",
     "ConnectorContext": "connectors.base",
     "ConnectorRegistry": "connectors.registry",
+    "ConnectorSettings": "connectors.settings",
+    "ToolSpec": "connectors.tools",
+    "openai_tool": "connectors.tools",
+    "BriefbotError": "connectors.errors",
+    "ConnectorError": "connectors.errors",
     "Record": "connectors.records",
     "Observation": "connectors.records",
     "Series": "connectors.records",

@@ -68,6 +68,8 @@ def grade(value: float, table: tuple[tuple[float, str], ...]) -> str:
 class AirQualityConnector(Connector[AirParams]):
     name: ClassVar[str] = "air"
     description: ClassVar[str] = "air quality for a place: PM10, PM2.5, US AQI, Korean grades (Open-Meteo)"
+    domain: ClassVar[str] = "weather"
+    answer_fields: ClassVar[tuple[str, ...]] = ("pm10", "pm2_5", "aqi", "european_aqi$", "us_aqi$")
     source: ClassVar[str] = SOURCE
     params_model = AirParams
     record_types = (AirQualityCurrent, AirQualityHourly)

@@ -20,11 +20,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
-from bot.settings import Settings
 from connectors.cache import FileCache
 from connectors.errors import InvalidParams, MissingKey
 from connectors.http import DEFAULT_MAX_BODY_BYTES, HttpClient, HttpResponse
 from connectors.records import Record
+from connectors.settings import ConnectorSettings
+from connectors.tools import ToolSpec, openai_tool
 
 
 class ConnectorParams(BaseModel):
@@ -40,25 +41,23 @@ P = TypeVar("P", bound=ConnectorParams)
 class ConnectorContext:
     """Everything a connector may use; built by the runtime, never from globals."""
 
-    settings: Settings
+    settings: ConnectorSettings
     http: HttpClient
     now: Callable[[], datetime]
     cache: FileCache | None = None
     env: Mapping[str, str] = field(default_factory=dict)
 
     def base_url(self, setting: str | None, default: str | None = None) -> str:
-        value = getattr(self.settings, setting) if setting else None
+        value = (self.settings.base_url(setting) or self.env.get(setting)) if setting else None
         value = value or default
         if not value:
             raise InvalidParams(f"no base URL configured ({setting})")
         return str(value).rstrip("/")
 
     def secret(self, setting: str) -> str | None:
-        """A key from the settings (built-ins) or, for third-party connectors, the environment."""
-        if setting in Settings.model_fields:
-            value = getattr(self.settings, setting)
-            return value.get_secret_value() if value is not None else None
-        return self.env.get(setting) or None
+        """A declared key, resolved by the app from its settings (built-ins) or the environment
+        (third-party connectors) into :class:`ConnectorSettings`."""
+        return self.settings.secret(setting)
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,20 @@ class Connector(ABC, Generic[P]):
     examples: ClassVar[tuple[str, ...]] = ()  # "place=서울 days=3", shown by `connectors show`
     ttl_seconds: ClassVar[float] = 300.0  # fresh for this long: no request at all
     stale_max_seconds: ClassVar[float] = 24 * 3600.0  # served, labelled, when the source is down
+    # What the connector is about, declared so the packer and the tool planner treat a third
+    # party's connector exactly like a built-in one:
+    #   domain         "weather" (weather and air outside), "finance" (prices, rates), or ""
+    #                  when it is neither (its series then get every derived fact, its
+    #                  fields are all kept but noise);
+    #   answer_fields  regular expressions for the fields that answer its questions (a price,
+    #                  a temperature, a rate): kept even when no topic word asks for them;
+    #   tool_description  what a model is told the tool does (default: ``description``).
+    domain: ClassVar[str] = ""
+    answer_fields: ClassVar[tuple[str, ...]] = ()
+    tool_description: ClassVar[str] = ""
+    # Words in a question that ask for this connector's data. The rules planner knows the
+    # built-ins' vocabulary already; a third party's connector is planned by these.
+    keywords: ClassVar[tuple[str, ...]] = ()
     key_settings: ClassVar[tuple[str, ...]] = ()  # settings fields (or env names) of keys it can use
     key_required: ClassVar[bool] = False
     base_url_settings: ClassVar[tuple[str, ...]] = ()  # settings fields of its upstream base URLs
@@ -131,45 +144,34 @@ class Connector(ABC, Generic[P]):
         return key
 
     @classmethod
-    def key_status(cls, settings: Settings, env: Mapping[str, str]) -> str:
+    def key_status(cls, settings: ConnectorSettings) -> str:
         """'-' (uses no key), or 'required'/'optional' with the env names and whether set."""
         if not cls.key_settings:
             return "-"
-        from bot.settings import field_env_names
-
-        names = field_env_names()
-        parts = []
-        for setting in cls.key_settings:
-            if setting in Settings.model_fields:
-                is_set = getattr(settings, setting) is not None
-                parts.append(f"{names[setting]} {'set' if is_set else 'unset'}")
-            else:
-                parts.append(f"{setting} {'set' if env.get(setting) else 'unset'}")
+        parts = [
+            f"{settings.key_env_name(s)} {'set' if settings.secret(s) else 'unset'}" for s in cls.key_settings
+        ]
         return ("required: " if cls.key_required else "optional: ") + ", ".join(parts)
 
     @classmethod
-    def is_configured(cls, settings: Settings, env: Mapping[str, str]) -> bool:
-        if not cls.key_required:
-            return True
-        for setting in cls.key_settings:
-            value = getattr(settings, setting, None) if setting in Settings.model_fields else env.get(setting)
-            if not value:
-                return False
-        return True
+    def is_configured(cls, settings: ConnectorSettings) -> bool:
+        return not cls.key_required or all(settings.secret(s) for s in cls.key_settings)
 
     @classmethod
     def params_table(cls) -> list[ParamInfo]:
         return [_param_info(name, info) for name, info in cls.params_model.model_fields.items()]
 
     @classmethod
-    def tool_spec(cls) -> dict[str, Any]:
-        """An OpenAI Chat Completions tool definition, so a model can ask for this data."""
+    def tool(cls) -> ToolSpec:
+        """The neutral tool spec a model asks for this data with."""
         schema = cls.params_model.model_json_schema()
         schema.pop("title", None)
-        return {
-            "type": "function",
-            "function": {"name": f"fetch_{cls.name}", "description": cls.description, "parameters": schema},
-        }
+        return ToolSpec(f"fetch_{cls.name}", cls.tool_description or cls.description, schema)
+
+    @classmethod
+    def tool_spec(cls) -> dict[str, Any]:
+        """An OpenAI Chat Completions tool definition, so a model can ask for this data."""
+        return openai_tool(cls.tool())
 
 
 def invalid_params(cls: type[Connector[Any]], exc: ValidationError) -> InvalidParams:

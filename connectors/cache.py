@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.redact import Redactor
+from connectors.redact import Redactor
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import ConnectorError
+from connectors.errors import ConnectorError
 from connectors.runtime import ConnectorRuntime, FetchResult
 
 FetchRequest = tuple[str, Mapping[str, Any]]

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
-from bot.errors import ConnectorError
+from connectors.errors import ConnectorError
 from connectors.errors import NotFound, RateLimited, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.transfer import NO_CREDENTIALS, Credentials
@@ -137,6 +137,8 @@ class CryptoDaily(Series):
 class CryptoConnector(Connector[CryptoParams]):
     name: ClassVar[str] = "crypto"
     description: ClassVar[str] = "coin price, change and daily candles: Upbit KRW markets or CoinGecko"
+    domain: ClassVar[str] = "finance"
+    answer_fields: ClassVar[tuple[str, ...]] = ("price", "change", "^market$", "currency", "close")
     source: ClassVar[str] = "Upbit / CoinGecko"
     params_model = CryptoParams
     record_types = (CryptoQuote, CryptoDaily)

@@ -5,7 +5,10 @@ connectors translate their upstream's error bodies into these classes. Messages 
 source, say what happened and what to do; they never contain a secret (the runtime passes
 every message through the redactor, and upstream text is scrubbed before it is quoted).
 
-    bot.errors.ConnectorError          exit 30  base
+    BriefbotError                      exit 1   root of every error briefbot reports
+    ├── UsageError                     exit 2   a bad argument (e.g. `connectors new` name)
+    ├── ConfigError                    exit 3   settings unreadable or invalid
+    └── ConnectorError                 exit 30  base of the data-source failures below
     ├── SourceUnavailable              exit 31  timeouts, refused connections, 5xx after retries
     ├── RateLimited                    exit 32  429 after retries, or a "slow down" body
     ├── NotFound                       exit 33  unknown place, symbol, market, currency, coin
@@ -21,11 +24,41 @@ every message through the redactor, and upstream text is scrubbed before it is q
 A number that is not finite (NaN, inf, "nan") or a time outside 1970-2100 is schema drift
 (exit 36) too, refused at the connector boundary and never cached. A redirect to another
 host, a redirect loop or more than 3 redirects is SourceUnavailable (exit 31), not retried.
+
+The root lives here, not in ``bot``, so a connector (a third party's included) depends on
+nothing of the app; :mod:`bot.errors` extends this same tree with the LLM, history, budget
+and brief branches, so ``bot.errors.BriefbotError is connectors.errors.BriefbotError``.
 """
 
 from __future__ import annotations
 
-from bot.errors import ConnectorError
+
+class BriefbotError(Exception):
+    """Base of every error briefbot reports to a user."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  → {self.hint}"
+
+
+class UsageError(BriefbotError):
+    exit_code = 2
+
+
+class ConfigError(BriefbotError):
+    exit_code = 3
+
+
+class ConnectorError(BriefbotError):
+    """Base for data-source failures; the classes below subclass it."""
+
+    exit_code = 30
 
 
 class SourceUnavailable(ConnectorError):

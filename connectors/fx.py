@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, ConnectorParams
-from connectors.errors import InvalidParams, NotFound
+from connectors.errors import InvalidParams, NotFound, SchemaDriftError
 from connectors.http import HttpResponse
 from connectors.records import Observation, Record, Series, SeriesPoint
 from connectors.shape import mismatch, require_dict, require_echo, require_number, require_str
@@ -101,14 +101,14 @@ def ecb_time(day: str, *, field: str) -> datetime:
     try:
         return datetime.combine(date.fromisoformat(day), ECB_PUBLISHED, tzinfo=ECB_ZONE)
     except ValueError:
-        from connectors.errors import SchemaDriftError
-
         raise SchemaDriftError(f"{SOURCE} response has an unreadable date {day!r}: field '{field}'", field=field) from None
 
 
 class FxConnector(Connector[FxParams]):
     name: ClassVar[str] = "fx"
     description: ClassVar[str] = "exchange rates (ECB reference, daily), latest, for a date or as a series (Frankfurter)"
+    domain: ClassVar[str] = "finance"
+    answer_fields: ClassVar[tuple[str, ...]] = ("rate", "^[A-Z]{3}$", "^base$", "^quote$")
     source: ClassVar[str] = SOURCE
     params_model = FxParams
     record_types = (FxRate, FxSeries)

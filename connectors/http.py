@@ -31,10 +31,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError
 
-from bot import __version__
-from bot.errors import ConfigError
-from bot.redact import Redactor, redact_url
 from connectors.errors import RateLimited, SourceUnavailable
+from connectors.redact import Redactor, redact_url
+from connectors.rewrite import parse_rewrite_rules, rewrite_url
+from connectors.version import __version__
 from connectors.ratelimit import HostRateLimiter, Rate
 from connectors.retry import RetryOutcome, RetryPolicy, TransientFailure, call_with_retries, parse_retry_after
 from connectors.response import HttpResponse
@@ -49,33 +49,6 @@ USER_AGENT = f"briefbot/{__version__} (+https://github.com/briefbot/briefbot)"
 MAX_CONNECT_TIMEOUT = 5.0
 # The largest recorded answer we use is ~60 kB; a connector can declare its own limit.
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
-
-
-def parse_rewrite_rules(text: str | None) -> list[tuple[str, str]]:
-    """``FROM=TO,FROM2=TO2`` -> [(from, to)], longest prefix first so the most specific wins."""
-    if not text or not text.strip():
-        return []
-    rules: list[tuple[str, str]] = []
-    for chunk in text.split(","):
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        source, sep, target = chunk.partition("=")
-        source, target = source.strip(), target.strip()
-        if not sep or not source or not target:
-            raise ConfigError(
-                f"BRIEFBOT_HTTP_REWRITE entry {chunk!r} is not FROM_PREFIX=TO_PREFIX",
-                hint="example: BRIEFBOT_HTTP_REWRITE=https://api.open-meteo.com=http://127.0.0.1:8080",
-            )
-        rules.append((source, target))
-    return sorted(rules, key=lambda r: len(r[0]), reverse=True)
-
-
-def rewrite_url(url: str, rules: list[tuple[str, str]]) -> str:
-    for source, target in rules:
-        if url.startswith(source):
-            return target + url[len(source):]
-    return url
 
 
 class HttpClient:

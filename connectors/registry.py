@@ -56,6 +56,10 @@ class ConnectorRegistry:
             registry.load_entry_points()
         return registry
 
+    def plugins(self) -> list[ConnectorClass]:
+        """The connectors that are not built in, by name."""
+        return [self.connectors[n] for n in self.names() if self.origins.get(n) != "built-in"]
+
     def add(self, connector: ConnectorClass, *, origin: str = "added") -> None:
         if not (isinstance(connector, type) and issubclass(connector, Connector)):
             raise TypeError(f"{connector!r} is not a Connector subclass")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.redact import Redactor
+from connectors.redact import Redactor
 from connectors.errors import AccessRefused, MalformedResponse, UpstreamErrorBody
 from connectors.sanitize import clean_upstream_text
 

@@ -27,8 +27,7 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 
-from bot.redact import Redactor
-from bot.settings import Settings
+from connectors.redact import Redactor
 from connectors.base import Connector, ConnectorContext
 from connectors.cache import FileCache, cache_key
 from connectors.errors import TRANSIENT_FAILURES, SchemaDriftError
@@ -36,6 +35,7 @@ from connectors.http import HttpClient
 from connectors.records import Record
 from connectors.registry import ConnectorRegistry
 from connectors.retry import RetryPolicy
+from connectors.settings import ConnectorSettings, ConnectorSettingsSource
 
 
 def utc_now() -> datetime:
@@ -67,7 +67,10 @@ class FetchResult:
 
 @dataclass
 class ConnectorRuntime:
-    settings: Settings
+    """``settings`` is the app's Settings (anything with ``connector_settings``) or a ready
+    :class:`ConnectorSettings`; connectors only ever see the latter."""
+
+    settings: ConnectorSettingsSource | ConnectorSettings
     cache_dir: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     registry: ConnectorRegistry | None = None
@@ -79,12 +82,18 @@ class ConnectorRuntime:
     redactor: Redactor | None = None
 
     def __post_init__(self) -> None:
-        self.redactor = self.redactor or self.settings.redactor()
         self.registry = self.registry or ConnectorRegistry.default()
+        self.connector_settings = self._connector_settings(self.settings, self.registry)
+        if self.redactor is None:
+            # The app's own redactor knows its every secret; add the keys declared by plugins.
+            self.redactor = self.settings.redactor()
+            for secret in self.connector_settings.secret_values():
+                self.redactor.add(secret)
+        settings = self.connector_settings
         self.http = HttpClient(
-            timeout=self.settings.http_timeout,
-            deadline=self.settings.http_deadline,
-            rewrite=self.settings.http_rewrite,
+            timeout=settings.http_timeout,
+            deadline=settings.http_deadline,
+            rewrite=settings.http_rewrite,
             redactor=self.redactor,
             clock=self.clock,
             sleep=self.sleep,
@@ -94,8 +103,16 @@ class ConnectorRuntime:
         )
         self.cache = FileCache(self.cache_dir, redactor=self.redactor) if self.cache_dir else None
         self.context = ConnectorContext(
-            settings=self.settings, http=self.http, now=self.now, cache=self.cache, env=self.env
+            settings=settings, http=self.http, now=self.now, cache=self.cache, env=self.env
         )
+
+    def _connector_settings(
+        self, source: ConnectorSettingsSource | ConnectorSettings, registry: ConnectorRegistry
+    ) -> ConnectorSettings:
+        if isinstance(source, ConnectorSettings):
+            return source
+        declared = [key for name in registry.names() for key in registry.get(name).key_settings]
+        return source.connector_settings(declared, self.env)
 
     def __enter__(self) -> ConnectorRuntime:
         return self
@@ -109,7 +126,7 @@ class ConnectorRuntime:
     def connector(self, name: str) -> Connector[Any]:
         assert self.registry is not None
         cls = self.registry.get(name)
-        limit = self.settings.http_max_body_bytes or cls.max_body_bytes
+        limit = self.connector_settings.http_max_body_bytes or cls.max_body_bytes
         return cls(replace(self.context, http=self.http.with_body_limit(limit)))
 
     def fetch(self, name: str, params: Mapping[str, Any] | None = None, *, refresh: bool = False) -> FetchResult:
@@ -117,7 +134,7 @@ class ConnectorRuntime:
         connector = self.connector(name)
         parsed = connector.parse_params({**connector.param_defaults(), **(params or {})})
         normalized = parsed.model_dump(mode="json", exclude_none=True)
-        key = cache_key(name, normalized, self.settings.http_rewrite or "")
+        key = cache_key(name, normalized, self.connector_settings.http_rewrite or "")
         entry = self.cache.load(name, key) if self.cache else None
         now = self.now()
         if entry is not None and not refresh and entry.age_seconds(now) < connector.ttl_for(parsed):

@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
-from bot.errors import UsageError
+from connectors.errors import UsageError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 

@@ -137,6 +137,8 @@ DAILY_VARS = {
 class WeatherConnector(Connector[WeatherParams]):
     name: ClassVar[str] = "weather"
     description: ClassVar[str] = "current weather and hourly/daily forecast for a place (Open-Meteo)"
+    domain: ClassVar[str] = "weather"
+    answer_fields: ClassVar[tuple[str, ...]] = ("temperature", "temp", "apparent", "condition", "weather", "description", "summary", "precipitation_probability", "uv_index$")
     source: ClassVar[str] = SOURCE
     params_model = WeatherParams
     record_types = (WeatherCurrent, WeatherHourly, WeatherDaily)

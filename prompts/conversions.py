@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from connectors.crypto import coin_of_subject
 from connectors.records import Observation, Record, Series
 from prompts.facts import Fact, convert, is_number
 
@@ -154,8 +155,6 @@ def _rates_from(records: Sequence[Record], code: str) -> list[Rate]:
 
 def _coin_amount(records: Sequence[Record], value: float, coin: str, to: str) -> Fact | None:
     """``value`` coins at the fetched price, in the quote currency (or ``to`` through a rate)."""
-    from connectors.crypto import coin_of_subject
-
     quotes = [r for r in records if r.connector == "crypto" and isinstance(r, Observation)
               and coin_of_subject(r.subject) == coin.upper()]
     for rec in quotes:

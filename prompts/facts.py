@@ -5,7 +5,8 @@ a change, a maximum or a conversion computed here is right every time, and the a
 checker (:func:`prompts.grounding.check_numbers`) can accept exactly these numbers.
 
 Everything here is a pure function over numbers or records: no I/O, no clock (``now`` is
-passed in), no formatting beyond :func:`age_in_words` (rendering is the packer's job).
+passed in), no formatting (that is :mod:`prompts.formatting`, whose ``age_in_words`` is
+re-exported here for existing callers).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from connectors.records import Observation, Series
+from prompts.formatting import age_in_words as age_in_words  # its home is formatting; old name kept
 
 Trend = Literal["up", "down", "flat"]
 
@@ -138,21 +140,6 @@ def convert(amount: float, rate: float) -> float:
     return amount * rate
 
 
-def age_in_words(seconds: float, lang: str = "en") -> str:
-    """How old a figure is, in words a reader scans: '12 min ago', '3시간 전'."""
-    s = max(0.0, seconds)
-    if s < 90:
-        return "방금" if lang == "ko" else "just now"
-    minutes = round(s / 60)
-    if minutes < 60:
-        return f"{minutes}분 전" if lang == "ko" else f"{minutes} min ago"
-    hours = round(s / 3600)
-    if hours < 48:
-        return f"{hours}시간 전" if lang == "ko" else f"{hours} h ago"
-    days = round(s / 86400)
-    return f"{days}일 전" if lang == "ko" else f"{days} days ago"
-
-
 # --- records ------------------------------------------------------------------------------
 
 # Field-name pairs (current, previous) from which an observation's change is derived.
@@ -262,8 +249,9 @@ def comparison_facts(facts: Sequence[Fact]) -> list[Fact]:
     return out
 
 
-# Conversions live in prompts.conversions (which imports this module); their names stay
-# importable from here, resolved on first use so neither import order is circular.
+# Conversions live in prompts.conversions (which imports this module). Their old names stay
+# readable here for existing callers only (the packer imports prompts.conversions itself);
+# resolved on first use because a module-level import would be circular.
 _MOVED = frozenset({"Rate", "conversion_facts", "find_rate", "fx_rates", "source_of"})
 
 

@@ -8,15 +8,17 @@ derivable by the facts code (``prompts.facts``), whatever the model wrote.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # runtime import would be circular: the packer uses korean_amount
-    from prompts.packer import PackedContext, SourceFailure
+from prompts.formatting import korean_amount
+from prompts.results import PackedContext, SourceFailure
+
+__all__ = ["check_numbers", "extract_numbers", "korean_amount", "parse_korean_numeral", "sources_block", "system_prompt"]
 
 _LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English"}
 
@@ -29,28 +31,6 @@ def _template() -> str:
 def system_prompt(lang: str) -> str:
     """The grounded system prompt, fixed text with only the answer language filled in."""
     return _template().replace("{language}", _LANGUAGE_NAMES.get(lang, "the question's language")).strip()
-
-
-# --- Korean amounts -------------------------------------------------------------------------
-
-
-def korean_amount(value: float) -> str:
-    """162876000 → '1억 6,288만'; 2058811028682 → '2조 588억'; 138302 → '13만 8,302'.
-
-    Rounded to the unit below the largest, which is how Korean news reads large amounts.
-    """
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 1e12:
-        jo, eok = divmod(round(v / 1e8), 10_000)
-        return sign + f"{jo:,}조" + (f" {eok:,}억" if eok else "")
-    if v >= 1e8:
-        eok, man = divmod(round(v / 1e4), 10_000)
-        return sign + f"{eok:,}억" + (f" {man:,}만" if man else "")
-    if v >= 1e4:
-        man, rest = divmod(round(v), 10_000)
-        return sign + f"{man:,}만" + (f" {rest:,}" if rest else "")
-    return sign + f"{v:,.0f}"
 
 
 # --- sources block --------------------------------------------------------------------------
@@ -302,7 +282,5 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
 
 
 def _near(sorted_refs: list[float], v: float, tol: float) -> bool:
-    import bisect
-
     i = bisect.bisect_left(sorted_refs, v - tol)
     return i < len(sorted_refs) and sorted_refs[i] <= v + tol

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from bot.errors import UsageError
+from connectors.errors import UsageError
 
 DEFAULT_PERSONA = None  # no persona: the default system prompt alone
 

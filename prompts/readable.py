@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from connectors.records import Observation, Record, Series
 from prompts.facts import Fact, is_number
+from prompts.formatting import fmt_number, korean_amount
 
 Lang = str  # "ko" or "en"
 
@@ -83,15 +84,11 @@ def grouped(text: str) -> str:
 
 def number(value: float, field: str, unit: str, currency: str = "") -> str:
     """Rounded by meaning (the packer's rules), then grouped; never '-0'."""
-    from prompts.packer import fmt_number  # deferred: the packer imports this module
-
     return grouped(fmt_number(value, field, unit, currency=currency))
 
 
 def money(value: float, currency: str, lang: Lang, field: str = "price") -> str:
     """'162,876,000원 (1억 6,288만 원)' in Korean, '162,876,000 KRW' in English."""
-    from prompts.grounding import korean_amount  # deferred: grounding imports the packer
-
     text = number(value, field, currency, currency)
     if lang == "ko" and currency == "KRW":
         big = f" ({korean_amount(value)}원)" if abs(value) >= 1e8 else ""

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import App
 from bot.errors import UsageError
+from bot.settings import field_env_names
 
 
 def register(sub: Any) -> None:  # argparse._SubParsersAction; private type
@@ -62,13 +63,13 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 
 def _list(app: App, registry: Any) -> int:
-    settings, env = app.settings, app.env
     rows = [["NAME", "KEY", "CONFIGURED", "DESCRIPTION"]]
     for name in registry.names():
         cls = registry.get(name)
+        settings = app.settings.connector_settings(cls.key_settings, app.env)
         origin = registry.origins.get(name, "")
         described = cls.description + ("" if origin == "built-in" else f" [{origin}]")
-        rows.append([name, cls.key_status(settings, env), "yes" if cls.is_configured(settings, env) else "no", described])
+        rows.append([name, cls.key_status(settings), "yes" if cls.is_configured(settings) else "no", described])
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
         app.out("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3])
@@ -78,15 +79,13 @@ def _list(app: App, registry: Any) -> int:
 
 
 def _show(app: App, registry: Any, name: str) -> int:
-    from bot.settings import field_env_names
-
     cls = registry.get(name)
     settings, env_names = app.settings, field_env_names()
     app.out(f"{cls.name}: {cls.description}")
     app.out(f"source: {cls.source}   ({registry.origins.get(name, '?')})")
     for setting in cls.base_url_settings:
         app.out(f"base URL: {getattr(settings, setting)}   (set with {env_names.get(setting, setting)})")
-    app.out(f"key: {cls.key_status(settings, app.env)}")
+    app.out(f"key: {cls.key_status(settings.connector_settings(cls.key_settings, app.env))}")
     app.out(f"fresh for: {cls.ttl_seconds:g} s; stale copy used for up to {cls.stale_max_seconds / 3600:g} h when the source fails")
     app.out(f"records: {', '.join(_kind(t) for t in cls.record_types)}")
     app.out("")

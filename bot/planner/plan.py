@@ -44,6 +44,9 @@ class Plan:
     # amount, USD for won (the packer's default).
     target: str | None = None
     unresolved: list[str] = field(default_factory=list)  # why confidence is low
+    # What the question is about, in the connectors' declared domains ("weather", "finance"),
+    # even when no step could be planned: the tool planner offers the connectors of these.
+    domains: frozenset[str] = field(default_factory=frozenset)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -13,9 +13,10 @@ Word matching is :mod:`bot.planner.matching`; places outside the lexicon are fou
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.planner.lexicon import (
@@ -31,10 +32,12 @@ from bot.planner.lexicon import (
     Place,
 )
 from bot.planner.amounts import find_amount, find_target
+from bot.planner.declared import declared_steps, installed_plugins
 from bot.planner.dates import DateAsk, find_dates
 from bot.planner.matching import any_word, find_word
 from bot.planner.periods import WEEK_SCALE_DAYS, forecast_days, history_bars, horizon_days
 from bot.planner.places import english_place_phrase, korean_place_phrase
+from connectors.base import Connector
 from bot.planner.plan import Lang, Plan, PlanStep
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -167,10 +170,18 @@ def question_today(now: datetime, lang: Lang, zone: str | None = None) -> date:
     return now.astimezone(ZoneInfo(zone or DEFAULT_ZONES[lang])).date()
 
 
-def plan_question(question: str, *, now: datetime | None = None, zone: str | None = None) -> Plan:
+def plan_question(
+    question: str,
+    *,
+    now: datetime | None = None,
+    zone: str | None = None,
+    plugins: Sequence[type[Connector[Any]]] | None = None,
+) -> Plan:
     """Map a question to the connector calls that answer it (no network, no model).
 
-    ``zone`` is the user's IANA time zone: "yesterday" and "다음주" are read in it."""
+    ``zone`` is the user's IANA time zone: "yesterday" and "다음주" are read in it.
+    ``plugins`` are third-party connectors, planned by their declared keywords (default: the
+    installed ones)."""
     text = question.strip()
     lowered = text.lower()
     lang = detect_language(text)
@@ -240,7 +251,11 @@ def plan_question(question: str, *, now: datetime | None = None, zone: str | Non
         params = {"base": base, "symbols": quote, **_fx_dates(asked, horizon, today)}
         steps.append(PlanStep("fx", params, f"exchange rate {base}/{quote}"))
 
-    if wants_price and not (found.companies or found.coins or fx_pairs) and not (wants_weather or wants_air):
+    # --- third-party connectors, by what they declare ---------------------------------------
+    declared = declared_steps(text, installed_plugins() if plugins is None else plugins)
+    steps.extend(declared)
+
+    if wants_price and not (found.companies or found.coins or fx_pairs or declared) and not (wants_weather or wants_air):
         unresolved.append("a price asked but no known company, ticker or coin named")
     if not steps and not unresolved:
         unresolved.append("no known place, company, coin or currency in the question")
@@ -250,8 +265,11 @@ def plan_question(question: str, *, now: datetime | None = None, zone: str | Non
     if any((s.connector == "fx" and "start" in s.params) or s.params.get("days", "0") != "0"
            for s in steps if s.connector in ("fx", "stocks", "crypto")):
         topics = topics | {"trend"}
+    domains = {"weather"} if (wants_weather or wants_air or found.places) else set()
+    if wants_price or wants_fx or finance_named or found.currencies or amount:
+        domains.add("finance")
     return Plan(steps=steps, confident=bool(steps) and not unresolved, lang=lang, topics=frozenset(topics),
-                amount=amount, target=target, unresolved=unresolved)
+                amount=amount, target=target, unresolved=unresolved, domains=frozenset(domains))
 
 
 def _weather_days(text: str, lowered: str, asked: DateAsk | None, today: date) -> dict[str, str]:

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.planner.plan import Plan, PlanStep
+from bot.redact import Redactor
 from connectors.records import Record
+from connectors.registry import ConnectorRegistry
+from connectors.tools import openai_tool
 from prompts.packer import ContextPacker, SourceFailure
 
 MAX_STEPS = 3
@@ -27,8 +30,6 @@ TOOL_RESULT_BUDGET = 400  # tokens per tool answer: the model plans, it does not
 # Tool calls and "done" are short; the bound keeps a planning reply that runs on cheap, and it
 # is the completion side of the cost estimate checked before each call.
 PLANNER_MAX_TOKENS = 300
-_FINANCE = ("fx", "crypto", "stocks")
-_WEATHER = ("weather", "air")
 
 PLANNER_SYSTEM = (
     "You decide which live data briefbot must fetch to answer the user's question. Call the "
@@ -55,26 +56,22 @@ class ToolOutcome:
     model_calls: int = 0
 
 
-def candidate_connectors(plan: Plan, available: Sequence[str]) -> list[str]:
-    """The connectors this question can need, judged from what the rules did find."""
-    names = {s.connector for s in plan.steps}
-    reasons = " ".join(plan.unresolved)
-    if "weather" in reasons or "place" in reasons or names & set(_WEATHER):
-        names.update(_WEATHER)
-    if any(w in reasons for w in ("price", "currency", "exchange", "환율", "coin")) or names & set(_FINANCE):
-        names.update(_FINANCE)
-    if not names:
+def candidate_connectors(plan: Plan, available: Sequence[str], registry: ConnectorRegistry | None = None) -> list[str]:
+    """The connectors this question can need: those planned, and every connector (built-in or
+    third-party) whose declared domain is one the question is about."""
+    registry = registry or ConnectorRegistry.default()
+    planned = {s.connector for s in plan.steps}
+    domains = set(plan.domains) | {registry.get(n).domain for n in planned if n in registry.connectors}
+    domains.discard("")
+    if not planned and not domains:
         return list(available)  # nothing recognised: let the model choose among all
-    return [n for n in available if n in names]
+    return [n for n in available if n in planned or (n in registry.connectors and registry.get(n).domain in domains)]
 
 
-def tool_schemas(names: Sequence[str], registry: Any | None = None) -> list[dict[str, Any]]:
-    """Chat Completions tool definitions generated from each connector's params model."""
-    if registry is None:
-        from connectors.registry import ConnectorRegistry
-
-        registry = ConnectorRegistry.default()
-    return [registry.get(n).tool_spec() for n in names]
+def tool_schemas(names: Sequence[str], registry: ConnectorRegistry | None = None) -> list[dict[str, Any]]:
+    """Chat Completions tool definitions: each connector's neutral spec, in OpenAI's format."""
+    registry = registry or ConnectorRegistry.default()
+    return [openai_tool(registry.get(n).tool()) for n in names]
 
 
 def _fetch_each(fetcher: Any, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
@@ -120,16 +117,12 @@ def plan_with_tools(
 
     ``max_tokens_field`` is the backend's name for the reply bound (OpenAI itself takes
     ``max_completion_tokens``; many compatible servers only ``max_tokens``)."""
-    import openai
+    import openai  # deferred: the SDK is a heavy import, needed only when a model plans
 
-    from bot.llm.openai_errors import translate
-    from bot.redact import Redactor
+    from bot.llm.openai_errors import translate  # deferred: it imports the SDK too
 
-    if registry is None:
-        from connectors.registry import ConnectorRegistry
-
-        registry = ConnectorRegistry.default()
-    names = candidate_connectors(plan, registry.names())
+    registry = registry or ConnectorRegistry.default()
+    names = candidate_connectors(plan, registry.names(), registry)
     tools = tool_schemas(names, registry)
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": PLANNER_SYSTEM},

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connectors.base import Connector
 from connectors.errors import AccessRefused, NotFound, SchemaDriftError
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
+from connectors.stocks.models import StockDaily, StockQuote, StocksParams
 from connectors.shape import epoch_time, require_dict, require_echo, require_epoch, require_list, require_number, require_str
 
-if TYPE_CHECKING:
-    from connectors.stocks import StocksConnector, StocksParams
 
 SOURCE = "Yahoo Finance"
 # Undocumented; stay well below what gets a client refused.
@@ -39,8 +39,7 @@ def _range_for(days: int) -> str:
     return "1y"
 
 
-def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record]:
-    from connectors.stocks import StockDaily, StockQuote
+def fetch_stock(connector: Connector[Any], params: StocksParams) -> list[Record]:
 
     ctx = connector.ctx
     base = ctx.base_url("yahoo_url")

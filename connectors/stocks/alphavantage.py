@@ -17,17 +17,17 @@ URLs are shown with ``apikey=[REDACTED]``.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.base import Connector
 from connectors.errors import AccessRefused, NotFound, RateLimited, SchemaDriftError, UpstreamErrorBody
 from connectors.http import Credentials, HttpResponse
 from connectors.ratelimit import Rate
 from connectors.records import Record, Scalar, SeriesPoint
+from connectors.stocks.models import StockDaily, StockQuote, StocksParams
 from connectors.shape import require_dict, require_echo, require_number, require_str
 
-if TYPE_CHECKING:
-    from connectors.stocks import StocksConnector, StocksParams
 
 SOURCE = "Alpha Vantage"
 # The free key's documented burst limit ("1 request per second"); 25 requests per day.
@@ -60,7 +60,7 @@ def check_body(payload: Any, response: HttpResponse, symbol: str) -> dict[str, A
     return body
 
 
-def _get(connector: StocksConnector, query: dict[str, str | int | float], symbol: str) -> tuple[HttpResponse, dict[str, Any]]:
+def _get(connector: Connector[Any], query: dict[str, str | int | float], symbol: str) -> tuple[HttpResponse, dict[str, Any]]:
     ctx = connector.ctx
     key = connector.require_key("alphavantage_api_key", "ALPHAVANTAGE_API_KEY", why="Alpha Vantage")
     base = ctx.base_url("alphavantage_url")
@@ -82,8 +82,7 @@ def _trading_day_close(day: str, symbol: str, *, field: str) -> datetime:
     return datetime.combine(parsed, time(16, 0), tzinfo=US_EASTERN)
 
 
-def fetch_stock(connector: StocksConnector, params: StocksParams) -> list[Record]:
-    from connectors.stocks import StockDaily, StockQuote
+def fetch_stock(connector: Connector[Any], params: StocksParams) -> list[Record]:
 
     symbol = params.symbol
     response, body = _get(connector, {"function": "GLOBAL_QUOTE", "symbol": symbol}, symbol)
