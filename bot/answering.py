@@ -75,6 +75,10 @@ class AnswerService:
         self.guard = guard
         self.grounder = TurnGrounder(app, backend, guard)
 
+    def close(self) -> None:
+        """Release the connector runtime (HTTP session) this service kept for its questions."""
+        self.grounder.close()
+
     @property
     def planning(self) -> PlanningCalls | None:
         """The last question's tool-planning calls (OpenAI planner), for cost display."""

@@ -20,13 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.planner.plan import Lang, Plan, PlanStep
 from bot.planner.rules import plan_question
 from connectors.records import Record
 from prompts.grounding import system_prompt as grounded_system_prompt
 from prompts.packer import ContextPacker, PackedContext, SourceFailure
+
+if TYPE_CHECKING:
+    from connectors.runtime import ConnectorRuntime
 
 
 class Fetcher(Protocol):
@@ -73,30 +76,45 @@ class StepFetcher:
 
 
 class ConnectorFetcher(StepFetcher):
-    """The default fetcher: the connectors library's concurrent multi-fetch over one runtime."""
+    """The default fetcher: the connectors library's concurrent multi-fetch over one runtime.
+
+    The runtime (its HTTP session with kept-alive connections, per-host rate limiters, cache
+    and plugin registry) is built at the first fetch and kept until :meth:`close`, so a chat
+    of many turns, or a scheduler of many runs, pays for it once.
+    """
 
     def __init__(self, settings: Any, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.cache_dir = cache_dir
         self.env = dict(env or {})
+        self._runtime: ConnectorRuntime | None = None
+
+    def runtime(self) -> ConnectorRuntime:
+        from connectors.runtime import ConnectorRuntime  # deferred: requests and pydantic are heavy
+
+        if self._runtime is None:
+            self._runtime = ConnectorRuntime(self.settings, cache_dir=self.cache_dir, env=self.env)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
 
     def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
         """Per-step outcome, in step order; the steps run concurrently."""
         from connectors.concurrent import FetchFailure, fetch_many  # deferred: requests is heavy
-        from connectors.runtime import ConnectorRuntime  # deferred with it: requests and pydantic
 
         if not steps:
             return []
         out: list[tuple[list[Record], SourceFailure | None]] = []
-        with ConnectorRuntime(self.settings, cache_dir=self.cache_dir, env=self.env) as runtime:
-            results = fetch_many(runtime, [(s.connector, dict(s.params)) for s in steps])
+        results = fetch_many(self.runtime(), [(s.connector, dict(s.params)) for s in steps])
         for step, result in zip(steps, results):
             if isinstance(result, FetchFailure):
                 out.append(([], SourceFailure(step.connector, dict(step.params), result.message, type(result.error).__name__)))
             else:
                 out.append((list(result.records), None))
         return out
-
 
 
 def prepare_grounded_turn(

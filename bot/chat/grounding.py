@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.chat.costs import PlanningCalls
+from bot.grounded import ConnectorFetcher, prepare_grounded_turn
+from bot.planner.rules import plan_question
+
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.chat.costs import CostGuard, PlanningCalls
+    from bot.chat.costs import CostGuard
     from bot.grounded import GroundedTurn
     from bot.llm.backend import ChatBackend
 
@@ -30,16 +34,20 @@ class TurnGrounder:
         self.backend = backend
         self.guard = guard
         self.planning: PlanningCalls | None = None  # the last turn's tool-planning calls, if any
+        # One fetcher (one connector runtime: HTTP session, rate limiters, registry) for every
+        # turn of this conversation; plugin connectors' keys come from the app's environment.
+        self.fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
+
+    def close(self) -> None:
+        self.fetcher.close()
 
     def prepare(self, question: str) -> GroundedTurn | None:
         """The packed data for ``question``, or None when it asks for no data."""
-        from bot.chat.costs import PlanningCalls
-        from bot.grounded import prepare_grounded_turn
-        from bot.planner.rules import plan_question
-
         if not self.app.settings.grounding:
             return None
-        plan = plan_question(question)
+        # "어제", "next week" are read in the user's zone when one is set (else Seoul for
+        # Korean questions, UTC otherwise).
+        plan = plan_question(question, zone=self.app.settings.timezone)
         tool_client = getattr(self.backend, "client", None) if self.backend.supports_tools else None
         if not plan.steps and (plan.confident or tool_client is None):
             return None
@@ -51,7 +59,8 @@ class TurnGrounder:
             tool_client=tool_client,
             tool_account=self.planning,
             max_tokens_field=getattr(self.backend, "max_tokens_field", "max_tokens"),
-            cache_dir=self.app.paths.http_cache_dir,
+            fetcher=self.fetcher,
+            env=self.app.env,
         )
         if not turn.records and not turn.failures:
             return None  # the model, asked with tools, wanted no data

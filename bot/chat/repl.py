@@ -198,19 +198,22 @@ class ChatRepl:
         if self.interactive:
             self.app.out(f"briefbot chat · {self.session.backend.describe()}")
             self.app.out("Type a question, /help for commands, Ctrl-D to leave.")
-        for text in self.messages():
-            if not text.strip():
-                continue
-            self._remember(text)
-            try:
-                if text.lstrip().startswith("/"):
-                    if self.command(text.strip()) == "exit":
-                        break
+        try:
+            for text in self.messages():
+                if not text.strip():
                     continue
-                self.turn(text.strip())
-            except KeyboardInterrupt:
-                # Past the answer (printing its sources): the turn is stored; keep chatting.
-                self.app.err("\n[interrupted]")
+                self._remember(text)
+                try:
+                    if text.lstrip().startswith("/"):
+                        if self.command(text.strip()) == "exit":
+                            break
+                        continue
+                    self.turn(text.strip())
+                except KeyboardInterrupt:
+                    # Past the answer (printing its sources): the turn is stored; keep chatting.
+                    self.app.err("\n[interrupted]")
+        finally:
+            self.service.close()  # the connector runtime kept for the whole conversation
         if self.interactive:
             self.app.out("bye")
         return self.first_failure or 0

@@ -77,11 +77,11 @@ def run(args: argparse.Namespace, app: App) -> int:
 
             status = StatusLine(app)
             shown = StreamRedactor(app.redactor)  # a key split across two chunks is masked whole
+            service = AnswerService(app, backend, session, guard)
             try:
-                answer = AnswerService(app, backend, session, guard).answer(
-                    question, stream=streaming, on_event=show, on_status=status.update
-                )
+                answer = service.answer(question, stream=streaming, on_event=show, on_status=status.update)
             finally:
+                service.close()
                 status.clear()
                 if streaming:
                     app.out(shown.flush(), end="", flush=True)

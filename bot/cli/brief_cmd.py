@@ -156,15 +156,16 @@ def build_runner(app: App) -> BriefRunner:
     from bot.cli.common import open_backend
     from bot.grounded import ConnectorFetcher
 
-    def http() -> Any:
-        from connectors.runtime import ConnectorRuntime
+    # One connector runtime for every run of this process (serve runs many): its HTTP client
+    # (timeouts, redaction, BRIEFBOT_HTTP_REWRITE) carries the deliveries too.
+    fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
 
-        # The connectors' client: timeouts, redaction and BRIEFBOT_HTTP_REWRITE for deliveries too.
-        return ConnectorRuntime(app.settings, env=app.env).http
+    def http() -> Any:
+        return fetcher.runtime().http
 
     return BriefRunner(
         settings=app.settings,
-        fetcher=ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env),
+        fetcher=fetcher,
         db_path=app.paths.briefs_db,
         backend_factory=lambda: open_backend(app),
         http_factory=http,

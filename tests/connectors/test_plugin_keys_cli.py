@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, RunCli, scratch_env
+from tests.support.openai_server import OpenAIServer, Reply
 
 KEY = "tide-demo-key-0123456789abcdef"
 
@@ -136,3 +137,18 @@ def test_the_planner_plans_a_plugin_by_its_declared_keywords(tmp_path: Path) -> 
         assert not any(s.connector == "tide" for s in plan_question("서울 날씨", plugins=[module.TideConnector]).steps)
     finally:
         sys.modules.pop("tide_plugin", None)
+
+
+@pytest.mark.parametrize("command", ["ask", "chat"])
+def test_ask_and_chat_use_the_plugin_key_from_the_environment(
+    run_cli: RunCli, tmp_path: Path, tide_url: str, openai_server: OpenAIServer, command: str
+) -> None:
+    openai_server.script(Reply(text="The tide is at 6.83 m (Tide Demo)."))
+    env = env_with_plugin(tmp_path, tide_url, TIDE_API_KEY=KEY, OPENAI_API_KEY="sk-test-CANARY0123456789abcdefWXYZ",
+                          OPENAI_BASE_URL=openai_server.base_url)
+    question = "How high is the tide now?"
+    done = run_cli(env, command, *([question] if command == "ask" else []), input=None if command == "ask" else question + "\n")
+    assert done.returncode == 0, done.stderr
+    sent = "\n".join(str(m["content"]) for m in openai_server.completion_requests[-1].body["messages"])
+    assert "6.83" in sent  # the plugin's record reached the model: its key was sent upstream
+    assert "Tide Demo" in done.stdout and KEY not in done.stdout + done.stderr

@@ -38,6 +38,9 @@ class ReplayServer:
         self._lock = threading.Lock()
         self.requests: list[str] = []  # "path?query" in arrival order
         self.headers: list[dict[str, str]] = []  # each request's headers, same order
+        # Each request's client (host, port): one port for several requests means one kept-alive
+        # connection, i.e. the client reused its HTTP session.
+        self.clients: list[tuple[str, int]] = []
         for path, replies in (routes or {}).items():
             self.route(path, replies)
         server = self
@@ -88,6 +91,7 @@ class ReplayServer:
         with self._lock:
             self.requests.append(handler.path)
             self.headers.append({k.lower(): v for k, v in handler.headers.items()})
+            self.clients.append((str(handler.client_address[0]), int(handler.client_address[1])))
             replies = self._routes.get(parts.path)
             reply = (replies.pop(0) if len(replies) > 1 else replies[0]) if replies else None
         if self.latency:
