@@ -29,8 +29,10 @@ from prompts.verify import AnswerCheck, check_answer
 
 AnswerSource = Literal["model", "model-constrained", "program"]
 
-# One sentence or two; the examples are about 40 tokens long.
+# One sentence or two; the examples are about 40 tokens long. Grammar-constrained decoding
+# costs several times more per token, so its retry is shorter.
 ANSWER_MAX_TOKENS = 96
+CONSTRAINED_MAX_TOKENS = 40
 # /retry asks for a different answer: greedy decoding would repeat the last one exactly.
 RESAMPLE_TEMPERATURE = 0.7
 
@@ -41,7 +43,7 @@ class TextCompleter(Protocol):
     model: str
 
     def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
-                      grammar: str | None = None, seed: int | None = None) -> object: ...
+                      grammar: str | None = None, seed: int | None = None, context: str = "") -> object: ...
 
 
 @dataclass(frozen=True)
@@ -57,17 +59,20 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
                     on_status: Callable[[str], None] = lambda _s: None) -> EmbeddedAnswer:
     """The checked answer to ``question`` over ``packed``; never an unchecked model text."""
     prompt = completion_prompt(packed.text, question, lang, terse=terse)
+    context = f"few-shot-{lang}{'-terse' if terse else ''}"  # one llama.cpp context per prefix
     attempts: list[str] = []
     prompt_tokens = completion_tokens = 0
 
-    def attempt(**kwargs: object) -> tuple[str, AnswerCheck]:
+    def attempt(max_tokens: int = ANSWER_MAX_TOKENS, **kwargs: object) -> tuple[str, AnswerCheck]:
         nonlocal prompt_tokens, completion_tokens
-        out = backend.complete_text(prompt, max_tokens=ANSWER_MAX_TOKENS, stop=ANSWER_STOPS, **kwargs)  # type: ignore[arg-type]
+        out = backend.complete_text(prompt, max_tokens=max_tokens, stop=ANSWER_STOPS, context=context,
+                                    **kwargs)  # type: ignore[arg-type]
         text = _first_line(str(getattr(out, "text", "")))
         prompt_tokens += int(getattr(out, "prompt_tokens", 0))
         completion_tokens += int(getattr(out, "completion_tokens", 0))
         attempts.append(text)
-        return text, check_answer(text, packed)
+        # Checked as the model wrote it (its language, its own citation), then cited.
+        return with_citation(text, packed, lang), check_answer(text, packed)
 
     on_status("writing")
     if resample:
@@ -77,7 +82,7 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
     source: AnswerSource = "model"
     if not check.ok and constrained_retry:
         on_status("checking")
-        text, check = attempt(grammar=number_grammar(packed.text))
+        text, check = attempt(max_tokens=CONSTRAINED_MAX_TOKENS, grammar=number_grammar(packed.text))
         source = "model-constrained"
     if not check.ok:
         text, source = program_answer(packed, lang), "program"
@@ -86,6 +91,24 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
     model = backend.model if source != "program" else "briefbot"
     reply = Reply(text=text, model=model, status="complete", finish_reason=source, usage=usage)
     return EmbeddedAnswer(reply=reply, source=source, check=check, attempts=attempts)
+
+
+def with_citation(text: str, packed: PackedContext, lang: str) -> str:
+    """The answer with its sources and as-of times appended by the program.
+
+    The examples end before the citation: a 270M model copied the examples' source names
+    ("Yahoo Finance" over Upbit data) far more often than the data's. The program knows them.
+    """
+    if not text or not packed.sources:
+        return text
+    cited: list[str] = []
+    for ref in packed.sources:
+        label = ref.source.split(" (")[0]
+        when = f"{ref.as_of_text} 기준" if lang == "ko" else f"as of {ref.as_of_text}"
+        entry = f"{label}, {when}"
+        if entry not in cited and label.lower() not in text.lower():
+            cited.append(entry)
+    return f"{text.rstrip('.')} ({'; '.join(cited)})." if cited else text
 
 
 def _first_line(text: str) -> str:

@@ -12,7 +12,10 @@ model over the fixed question set:
   conversion of it);
 * the wrong direction: "down 3.4%" for a rise of 3.4%;
 * the wrong source: "(Yahoo Finance, …)" over Upbit data;
-* the wrong language: "1582.87 KRW per 1 EUR" to a Korean question.
+* the wrong language: "1582.87 KRW per 1 EUR" to a Korean question;
+* the wrong currency: "269.70원" for a price of 269.70 USD, "100유로" for 100 USD;
+* a loop ("32%의 높은 확률로 30%의 높은 확률로 …") or a figure of absurd precision
+  ("-0.000000000000").
 """
 
 from __future__ import annotations
@@ -118,6 +121,38 @@ def _direction_problem(answer: str, packed: PackedContext) -> str | None:
     return None
 
 
+# A currency word right after a number, in either language, and what it means.
+_CURRENCY_WORDS = {"원": "KRW", "krw": "KRW", "won": "KRW", "달러": "USD", "usd": "USD", "$": "USD", "dollars": "USD",
+                   "유로": "EUR", "eur": "EUR", "euros": "EUR", "엔": "JPY", "jpy": "JPY", "yen": "JPY"}
+_AMOUNT_WITH_CURRENCY = re.compile(
+    r"(?<![\w.])(\$)?\s?([-+]?\d[\d,]*(?:\.\d+)?)\s?(원|krw|won|달러|usd|dollars|유로|eur|euros|엔|jpy|yen)?(?![a-z])", re.IGNORECASE)
+
+
+def _amounts(text: str) -> list[tuple[float, str]]:
+    """(value, currency) for each number written with a currency word."""
+    out: list[tuple[float, str]] = []
+    for m in _AMOUNT_WITH_CURRENCY.finditer(text):
+        word = (m.group(1) or m.group(3) or "").lower()
+        if word:
+            try:
+                out.append((float(m.group(2).replace(",", "")), _CURRENCY_WORDS[word]))
+            except ValueError:
+                continue
+    return out
+
+
+def _currency_problem(answer: str, packed: PackedContext) -> str | None:
+    """A figure the data gives in one currency, written in the answer with another."""
+    known: dict[float, set[str]] = {}
+    for value, currency in _amounts(packed.text) + [a for line in packed.derived_text for a in _amounts(line)]:
+        known.setdefault(round(value, 6), set()).add(currency)
+    for value, currency in _amounts(answer):
+        currencies = known.get(round(value, 6))
+        if currencies and currency not in currencies:
+            return f"writes {value:g} in {currency}, but the data gives it in {'/'.join(sorted(currencies))}"
+    return None
+
+
 def _source_problem(answer: str, packed: PackedContext) -> str | None:
     cited = {s for s in KNOWN_SOURCES if s.lower() in answer.lower()}
     actual = " ".join(r.source for r in packed.sources).lower()
@@ -125,12 +160,28 @@ def _source_problem(answer: str, packed: PackedContext) -> str | None:
     return f"cites {', '.join(wrong)}, which the data did not come from" if wrong else None
 
 
+def _repeats_itself(answer: str) -> bool:
+    """A phrase of three words written three times: a small model's loop, not an answer."""
+    words = answer.split()
+    trigrams = [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]
+    return any(trigrams.count(t) >= 3 for t in set(trigrams))
+
+
 def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
     """Everything wrong with ``answer`` as an answer over ``packed``; ``.ok`` when nothing is."""
     written = [(n.value, n.tolerance) for n in extract_numbers(answer)]
     missing = [what for what, figures in asked_figures(packed) if not _states_one_of(written, figures)]
+    conversions = _conversion_results(packed)
+    if conversions and all(what not in missing for what, _ in conversions):
+        # The converted amount answers the question; the rate it used need not be restated.
+        rates = {r.subject for r in packed.sources if "rate" in r.kind}
+        missing = [what for what in missing if what not in rates]
     problems = [p for p in (_role_problem(answer, packed), _direction_problem(answer, packed),
-                            _source_problem(answer, packed)) if p]
+                            _source_problem(answer, packed), _currency_problem(answer, packed)) if p]
+    if _repeats_itself(answer):
+        problems.append("repeats itself")
+    if re.search(r"\d\.\d{7,}", answer):
+        problems.append("writes a number with more digits than any data has")
     if answer.strip() and not in_language(answer, packed.lang):
         problems.append(f"not written in the question's language ({packed.lang})")
     return AnswerCheck(unverified=check_numbers(answer, packed) if answer.strip() else [], missing=missing,

@@ -57,6 +57,12 @@ class LocalBackend:
         # few-shot examples) pays only for its own tokens. Off: every prompt from scratch.
         self.prefix_cache = True
         self._chat_format = _template_formatter(self._llm)
+        self._n_threads = n_threads or os.cpu_count() or 2
+        # One more llama.cpp context per few-shot prefix (one per language): llama.cpp keeps
+        # only the last prompt evaluated, so Korean and English questions in turn would each
+        # re-evaluate ~1,250 prefix tokens (~4 s on 2 cores). The weights are memory-mapped
+        # and shared; each context costs its KV cache (~75 MB at 4,096 tokens).
+        self._contexts: dict[str, Llama] = {}
 
     @property
     def is_base_model(self) -> bool:
@@ -64,19 +70,22 @@ class LocalBackend:
         return self._chat_format is None
 
     def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
-                      grammar: str | None = None, seed: int | None = None) -> TextCompletion:
+                      grammar: str | None = None, seed: int | None = None, context: str = "") -> TextCompletion:
         """Continue ``prompt`` as it is (no chat format); greedy unless ``temperature`` > 0.
 
         ``grammar`` (llama.cpp GBNF) restricts what can be written: the constrained retry.
+        ``context`` names the llama.cpp context to use (one per few-shot prefix), so each
+        keeps its prefix evaluated.
         """
-        tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        llm = self._context(context)
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
         if len(tokens) + max_tokens > self.n_ctx:
             raise ContextTooLongError(
                 f"the question and its data need {len(tokens)} + {max_tokens} tokens but the embedded model's context is {self.n_ctx}",
                 hint="ask about fewer sources at once, or raise BRIEFBOT_LOCAL_CONTEXT",
             )
         if not self.prefix_cache:
-            self._llm.reset()  # type: ignore[no-untyped-call]
+            llm.reset()  # type: ignore[no-untyped-call]
         kwargs: dict[str, Any] = {"max_tokens": max_tokens, "stop": stop, "temperature": temperature,
                                   "top_k": TOP_K if temperature > 0 else 1, "top_p": TOP_P, "repeat_penalty": 1.0}
         if seed is not None:
@@ -85,7 +94,7 @@ class LocalBackend:
             from llama_cpp.llama_grammar import LlamaGrammar
 
             kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-        out: Any = self._llm.create_completion(prompt, **kwargs)
+        out: Any = llm.create_completion(prompt, **kwargs)
         choice = out["choices"][0]
         text = str(choice.get("text") or "")
         usage = out.get("usage") or {}
@@ -99,6 +108,13 @@ class LocalBackend:
     # -- interface -----------------------------------------------------------------------
     def describe(self) -> str:
         return f"embedded llama.cpp · {self.model} · {self.model_path} · context {self.n_ctx} tokens"
+
+    def _context(self, name: str) -> Llama:
+        if not name:
+            return self._llm
+        if name not in self._contexts:
+            self._contexts[name] = load_llama(self.model_path, n_ctx=self.n_ctx, n_threads=self._n_threads)
+        return self._contexts[name]
 
     def count_text_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
@@ -143,9 +159,11 @@ class LocalBackend:
         return _LocalChunkStream(pieces, model=self.model, prompt_tokens=prompt_tokens, count=self.count_text_tokens)
 
     def close(self) -> None:
-        close = getattr(self._llm, "close", None)
-        if callable(close):
-            close()
+        for llm in [self._llm, *self._contexts.values()]:
+            close = getattr(llm, "close", None)
+            if callable(close):
+                close()
+        self._contexts.clear()
 
     # -- helpers -------------------------------------------------------------------------
     def _prepare(self, messages: list[ChatMessage], max_tokens: int) -> tuple[str, int]:

@@ -134,3 +134,27 @@ def test_an_answer_in_another_language_fails() -> None:
     turn = turn_for("ko-eur")
     assert not check_answer("1582.87 KRW per 1 EUR", turn.packed).ok
     assert check_answer("유로 환율은 1유로당 1582.87원입니다 (Frankfurter, 2025-03-14 16:00 CET 기준).", turn.packed).ok
+
+
+def test_a_figure_in_the_wrong_currency_fails() -> None:
+    # Seen on the 270M model: Apple's USD price written in won, a dollar amount as euros.
+    assert not check_answer("애플 주가는 269.70원입니다.", turn_for("ko-aapl").packed).ok
+    assert check_answer("애플 주가는 269.70달러입니다.", turn_for("ko-aapl").packed).ok
+    assert not check_answer("100유로는 145,364원입니다.", turn_for("ko-convert-100usd").packed).ok
+    assert check_answer("100달러는 145,364원입니다.", turn_for("ko-convert-100usd").packed).ok
+
+
+def test_the_program_appends_the_real_citation() -> None:
+    from bot.embedded_answer import with_citation
+
+    packed = turn_for("ko-btc").packed
+    text = with_citation("비트코인은 162,876,000원입니다.", packed, "ko")
+    assert text == "비트코인은 162,876,000원입니다 (Upbit, 2025-07-31 02:03 KST 기준)."
+    assert check_answer(text, packed).ok
+
+
+def test_a_loop_or_an_absurdly_precise_figure_fails() -> None:
+    packed = turn_for("ko-lisbon-week").packed
+    assert not check_answer("리스본은 12.1 °C, 높은 확률로 높은 확률로 높은 확률로 높은 확률로 흐립니다.", packed).ok
+    eth = turn_for("ko-eth").packed
+    assert not check_answer("이더리움은 5252000원입니다. 전일 종가보다 0원(-0.000000000000) 변했습니다.", eth).ok
