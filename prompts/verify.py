@@ -146,10 +146,13 @@ def _currency_problem(answer: str, packed: PackedContext) -> str | None:
     known: dict[float, set[str]] = {}
     for value, currency in _amounts(packed.text) + [a for line in packed.derived_text for a in _amounts(line)]:
         known.setdefault(round(value, 6), set()).add(currency)
+    percents = {round(float(m.group(1).replace(",", "")), 6) for m in re.finditer(r"([-+]?\d[\d,]*(?:\.\d+)?)\s?%", packed.text)}
     for value, currency in _amounts(answer):
         currencies = known.get(round(value, 6))
         if currencies and currency not in currencies:
             return f"writes {value:g} in {currency}, but the data gives it in {'/'.join(sorted(currencies))}"
+        if not currencies and round(value, 6) in percents:
+            return f"writes {value:g} in {currency}, but the data gives it as a percentage"
     return None
 
 

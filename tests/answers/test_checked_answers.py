@@ -158,3 +158,10 @@ def test_a_loop_or_an_absurdly_precise_figure_fails() -> None:
     assert not check_answer("리스본은 12.1 °C, 높은 확률로 높은 확률로 높은 확률로 높은 확률로 흐립니다.", packed).ok
     eth = turn_for("ko-eth").packed
     assert not check_answer("이더리움은 5252000원입니다. 전일 종가보다 0원(-0.000000000000) 변했습니다.", eth).ok
+
+
+def test_a_percentage_written_as_money_fails() -> None:
+    # Seen on the 270M model: "up 3.4 USD" for a 3.4% rise.
+    packed = turn_for("en-eth").packed
+    assert not check_answer("Ethereum is at 2587.79 USD, up 3.4 USD over 24 hours.", packed).ok
+    assert check_answer("Ethereum is at 2587.79 USD, up 3.4% over 24 hours.", packed).ok
