@@ -14,12 +14,14 @@ import sys
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from bot.paths import AppPaths
 from bot.redact import Redactor, scrub_shapes
-from bot.settings import LoadedSettings, Settings, load_settings
 from bot.terminal import Utf8Input, for_terminal
+
+if TYPE_CHECKING:
+    from bot.settings import LoadedSettings, Settings
 
 
 class App:
@@ -50,6 +52,10 @@ class App:
 
     @cached_property
     def loaded(self) -> LoadedSettings:
+        # Deferred: pydantic and the settings models cost ~200 ms, which `briefbot --help` and
+        # a usage error should not pay.
+        from bot.settings import load_settings
+
         loaded = load_settings(self.env, cwd=self.cwd, overrides=self._overrides)
         for warning in loaded.warnings:
             self.stderr.write(scrub_shapes(f"warning: {warning}") + "\n")

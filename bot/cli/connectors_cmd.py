@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.app import App
 from bot.errors import UsageError
-from bot.settings import field_env_names
 
 
 def register(sub: Any) -> None:  # argparse._SubParsersAction; private type
@@ -80,6 +79,8 @@ def _list(app: App, registry: Any) -> int:
 
 def _show(app: App, registry: Any, name: str) -> int:
     cls = registry.get(name)
+    from bot.settings import field_env_names  # deferred: pydantic costs `briefbot --help` ~200 ms
+
     settings, env_names = app.settings, field_env_names()
     app.out(f"{cls.name}: {cls.description}")
     app.out(f"source: {cls.source}   ({registry.origins.get(name, '?')})")
