@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -197,13 +196,13 @@ def test_fetch_many_overlaps_latencies_against_a_real_server(tmp_path: Path) -> 
         rewrite = (f"https://api.frankfurter.dev={server.url}/fx,https://api.upbit.com={server.url}/upbit,"
                    f"https://api.open-meteo.com={server.url}/om")
         with ConnectorRuntime(Settings(http_rewrite=rewrite), cache_dir=tmp_path) as runtime:
-            started = time.perf_counter()
             out = fetch_many(runtime, [("fx", {}), ("crypto", {"market": "KRW-BTC", "days": "0"}),
                                        ("weather", {"lat": "1", "lon": "2", "days": "1"})])
-            wall = time.perf_counter() - started
     assert not any(isinstance(o, FetchFailure) for o in out)
     assert server.count() == 3
-    assert wall < 0.85  # three 0.3 s requests in sequence would take 0.9 s or more
+    # Overlap shown by the server, not by a clock: with 0.3 s per answer, sequential fetches
+    # would never have two requests in flight at once. (bench/bench_fetch.py measures the ratio.)
+    assert server.max_in_flight >= 2
 
 
 def test_plugins_load_from_entry_points_and_broken_ones_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -41,6 +41,10 @@ class ReplayServer:
         # Each request's client (host, port): one port for several requests means one kept-alive
         # connection, i.e. the client reused its HTTP session.
         self.clients: list[tuple[str, int]] = []
+        # The most requests that were being answered at one moment: > 1 proves overlap
+        # without timing anything.
+        self.max_in_flight = 0
+        self._in_flight = 0
         for path, replies in (routes or {}).items():
             self.route(path, replies)
         server = self
@@ -92,10 +96,14 @@ class ReplayServer:
             self.requests.append(handler.path)
             self.headers.append({k.lower(): v for k, v in handler.headers.items()})
             self.clients.append((str(handler.client_address[0]), int(handler.client_address[1])))
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
             replies = self._routes.get(parts.path)
             reply = (replies.pop(0) if len(replies) > 1 else replies[0]) if replies else None
         if self.latency:
             time.sleep(self.latency)
+        with self._lock:
+            self._in_flight -= 1
         if reply is None:
             reply = Reply.json({"error": f"no recorded reply for {parts.path}"}, status=404)
         handler.send_response(reply.status)
