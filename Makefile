@@ -48,7 +48,7 @@ llama-wheel:
 	@if ls "$(LLAMA_WHEELS)"/llama_cpp_python-*.whl >/dev/null 2>&1; then \
 	  echo "llama.cpp: reusing the portable build in $(LLAMA_WHEELS)"; \
 	else \
-	  echo "llama.cpp: compiling the portable build ($(ARCH); first time only, ~4 min on 2 cores)..."; \
+	  echo "llama.cpp: compiling the portable build ($(ARCH); first time only, 5-8 min on 2 cores)..."; \
 	  tmp="$$(mktemp -d)"; \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" FORCE_CMAKE=1 $(BIN)/python -m pip wheel --quiet --no-cache-dir \
 	    --no-deps --no-binary llama-cpp-python -w "$$tmp" "llama-cpp-python==$(LLAMA_CPP_VERSION)" \
