@@ -153,15 +153,7 @@ class HttpClient:
             except requests.RequestException as exc:
                 raise TransientFailure("connection", self.redactor.scrub(_reason(exc))) from exc
             body = self._read_body(raw, source=source, shown=shown_url, read_timeout=timeout[1])
-            response = HttpResponse(
-                status=raw.status_code,
-                headers=raw.headers,
-                text=_decode(body, raw.encoding),
-                url=shown_url,
-                fetched_at=self.now(),
-                source=source,
-                redactor=self.redactor,
-            )
+            response = self._response(raw, body, shown_url=shown_url, source=source)
             if raw.status_code == 429 or raw.status_code >= 500:
                 raise TransientFailure(
                     "status",
@@ -252,15 +244,11 @@ class HttpClient:
                 f"cannot send to {source}: {self.redactor.scrub(_reason(exc))} [{shown_url}]",
                 hint="check the destination URL and the network",
             ) from exc
-        return HttpResponse(
-            status=raw.status_code,
-            headers=raw.headers,
-            text=_decode(answer, raw.encoding),
-            url=shown_url,
-            fetched_at=self.now(),
-            source=source,
-            redactor=self.redactor,
-        )
+        return self._response(raw, answer, shown_url=shown_url, source=source)
+
+    def _response(self, raw: requests.Response, body: bytes, *, shown_url: str, source: str) -> HttpResponse:
+        return HttpResponse(status=raw.status_code, headers=raw.headers, text=_decode(body, raw.encoding),
+                            url=shown_url, fetched_at=self.now(), source=source, redactor=self.redactor)
 
 
 class _Tally:

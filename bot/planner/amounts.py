@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.planner.lexicon import COINS, CURRENCY_WORDS, FX_CODES
+from prompts.lexicon import COINS, CURRENCY_WORDS, FX_CODES
 
 _NUM = r"(\d[\d,]*(?:\.\d+)?)"
 _SCALE = {"k": 1e3, "thousand": 1e3, "million": 1e6, "billion": 1e9, "천": 1e3, "만": 1e4, "억": 1e8}

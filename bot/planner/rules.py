@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.planner.lexicon import (
+from prompts.lexicon import (
     COIN_TICKERS,
     COINS,
     COMPANIES,
