@@ -221,7 +221,7 @@ def load_settings(
         values[name] = value
         origin[name] = f"config ({config_file})"
 
-    dotenv_path, dotenv_values = _read_dotenv(cwd or Path.cwd(), env)
+    dotenv_path, dotenv_values = read_dotenv(cwd or Path.cwd(), env)
     warnings = _unknown_dotenv_names(dotenv_path, dotenv_values, env_names)
     for name, var in env_names.items():
         if var in dotenv_values and dotenv_values[var] not in (None, ""):
@@ -301,7 +301,7 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read_dotenv(cwd: Path, env: Mapping[str, str]) -> tuple[Path | None, dict[str, str | None]]:
+def read_dotenv(cwd: Path, env: Mapping[str, str]) -> tuple[Path | None, dict[str, str | None]]:
     if env.get("BRIEFBOT_NO_DOTENV"):
         return None, {}
     from dotenv import dotenv_values  # deferred: keeps `--help` fast

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fixtures import openai_server  # noqa: F401  (fixture re-export)
+from tests.support.fixtures import fx_upstream, openai_server  # noqa: F401  (fixture re-exports)
 
 REPO = Path(__file__).resolve().parents[1]
 

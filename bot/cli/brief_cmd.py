@@ -93,10 +93,10 @@ def dispatch(args: argparse.Namespace, app: App) -> int:
 
 def load_book(app: App, flag: str | None) -> BriefBook:
     from bot.briefs.definitions import briefs_file, load_briefs
-    from bot.settings import _read_dotenv
+    from bot.settings import read_dotenv
 
     # ${VAR} in a deliver table comes from the environment or .env, like every other secret.
-    _, dotenv = _read_dotenv(app.cwd, app.env)
+    _, dotenv = read_dotenv(app.cwd, app.env)
     env = {**{k: v for k, v in dotenv.items() if v is not None}, **app.env}
     path = briefs_file(app.env, app.paths.briefs_file, flag)
     return load_briefs(path, env=env, template_dirs=[app.paths.config_dir / "briefs"])

@@ -5,31 +5,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, RunCli, scratch_env
-from tests.connectors.payloads import fixture
-from tests.support.replay_server import Reply as Recorded
 from tests.support.replay_server import ReplayServer
 
 pytestmark = pytest.mark.model
 
 
-@pytest.fixture
-def upstream() -> Iterator[ReplayServer]:
-    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
-    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
-        yield replay
-
-
 @pytest.mark.parametrize("question, lang", [("달러 유로 환율 알려줘", "ko"), ("What is the USD to EUR rate?", "en")])
 def test_ask_json_shows_only_a_checked_answer_and_names_its_writer(
-    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, embedded_model: Path, question: str, lang: str
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, embedded_model: Path, question: str, lang: str
 ) -> None:
-    env = scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={upstream.url}/fx",
+    env = scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={fx_upstream.url}/fx",
                       BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model))
     done = run_cli(env, "ask", "--json", question)
     assert done.returncode == 0, done.stderr

@@ -13,25 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli, scratch_env
-from tests.connectors.payloads import fixture
 from tests.support.live_process import LiveProcess
 from tests.support.openai_server import Error, OpenAIServer, Reply
-from tests.support.replay_server import Reply as Recorded
 from tests.support.replay_server import ReplayServer
 
 KEY = "sk-test-CANARY0123456789abcdefWXYZ"
 FX_QUESTION = "What is the USD to EUR exchange rate?"
 
 
-@pytest.fixture
-def upstream() -> Iterator[ReplayServer]:
-    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
-    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
-        yield replay
-
-
-def env_for(tmp_path: Path, server: OpenAIServer, upstream: ReplayServer | None = None, **extra: str) -> dict[str, str]:
-    data = {"BRIEFBOT_HTTP_REWRITE": f"https://api.frankfurter.dev={upstream.url}/fx"} if upstream else {"BRIEFBOT_GROUNDING": "0"}
+def env_for(tmp_path: Path, server: OpenAIServer, fx_upstream: ReplayServer | None = None, **extra: str) -> dict[str, str]:
+    data = {"BRIEFBOT_HTTP_REWRITE": f"https://api.frankfurter.dev={fx_upstream.url}/fx"} if fx_upstream else {"BRIEFBOT_GROUNDING": "0"}
     return scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.base_url, BRIEFBOT_MAX_RETRIES="0",
                        **data, **extra)
 
@@ -54,18 +45,18 @@ def rows(conversation: dict[str, object]) -> list[tuple[str, str, str]]:
 
 
 def test_ctrl_c_while_fetching_cancels_that_turn_and_the_chat_goes_on(
-    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, upstream: ReplayServer
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, fx_upstream: ReplayServer
 ) -> None:
-    upstream.latency = 30.0  # the source hangs; the user gives up on it
+    fx_upstream.latency = 30.0  # the source hangs; the user gives up on it
     # The second question is nothing the rules know: the model is offered the tools first, says done.
     openai_server.script(Reply(text="done"), Reply(text="Second answer."))
-    env = env_for(tmp_path, openai_server, upstream)
+    env = env_for(tmp_path, openai_server, fx_upstream)
     with LiveProcess(env, "chat", cwd=tmp_path) as chat:
         chat.send(FX_QUESTION + "\n")
-        chat.wait_for(lambda: upstream.count("/fx/v1/latest") == 1, "the fetch to start")
+        chat.wait_for(lambda: fx_upstream.count("/fx/v1/latest") == 1, "the fetch to start")
         chat.interrupt()
         chat.wait_for(lambda: "cancelled" in chat.stderr, "the cancel notice")
-        upstream.latency = 0.0
+        fx_upstream.latency = 0.0
         chat.send("Thanks, and hello.\n")
         code = chat.finish()
     assert code == 130, chat.stderr  # piped: a turn went unanswered, and that is why

@@ -10,15 +10,12 @@ import pty
 import select
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import RunCli, scratch_env
-from tests.connectors.payloads import fixture
 from tests.support.openai_server import OpenAIServer, Reply
-from tests.support.replay_server import Reply as Recorded
 from tests.support.replay_server import ReplayServer
 
 KEY = "sk-test-CANARY0123456789abcdefWXYZ"
@@ -82,33 +79,26 @@ class Terminal:
         os.close(self.fd)
 
 
-@pytest.fixture
-def upstream() -> Iterator[ReplayServer]:
-    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
-    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
-        yield replay
-
-
 def test_ctrl_c_at_three_moments_on_a_terminal_keeps_the_chat_alive(
-    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, upstream: ReplayServer
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, fx_upstream: ReplayServer
 ) -> None:
     env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url, BRIEFBOT_MAX_RETRIES="0",
-                      BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={upstream.url}/fx", TERM="dumb")
+                      BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={fx_upstream.url}/fx", TERM="dumb")
     openai_server.script(
         Reply(text="Never shown.", delay=30.0),  # 2nd question: the model never starts
         Reply(pieces=["Alpha ", "beta ", "gamma."], chunk_delay=3.0),  # 3rd: stopped mid-answer
         Reply(text="done"),  # 4th, "thanks": nothing the rules know, so the model plans first (no tools)
         Reply(text="All good."),
     )
-    upstream.latency = 30.0  # 1st question: the source hangs
+    fx_upstream.latency = 30.0  # 1st question: the source hangs
     term = Terminal(env, "chat", cwd=tmp_path)
     try:
         term.wait_for(lambda: "you> " in term.text, "the prompt")
         term.type(FX_QUESTION.encode() + b"\n")
-        term.wait_for(lambda: upstream.count("/fx/v1/latest") == 1 and "fetching data" in term.text, "progress while fetching")
+        term.wait_for(lambda: fx_upstream.count("/fx/v1/latest") == 1 and "fetching data" in term.text, "progress while fetching")
         term.type(CTRL_C)
         term.wait_for(lambda: term.text.count("[cancelled") == 1 and term.text.count("you> ") == 2, "the 1st cancel")
-        upstream.latency = 0.0
+        fx_upstream.latency = 0.0
 
         term.type(FX_QUESTION.encode() + b"\n")
         term.wait_for(lambda: len(openai_server.completion_requests) == 1, "the model to be asked")

@@ -5,40 +5,30 @@ local OpenAI wire-format server or the real embedded model answering."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RunCli, scratch_env
-from tests.connectors.payloads import fixture
 from tests.support.openai_server import OpenAIServer, Reply
-from tests.support.replay_server import Reply as Recorded
 from tests.support.replay_server import ReplayServer
 
 KEY = "sk-test-CANARY0123456789abcdefWXYZ"
 QUESTION = "What is the USD to EUR exchange rate?"
 
 
-@pytest.fixture
-def upstream() -> Iterator[ReplayServer]:
-    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
-    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
-        yield replay
-
-
-def data_env(tmp_path: Path, upstream: ReplayServer, **extra: str) -> dict[str, str]:
-    return scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={upstream.url}/fx", **extra)
+def data_env(tmp_path: Path, fx_upstream: ReplayServer, **extra: str) -> dict[str, str]:
+    return scratch_env(tmp_path, BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={fx_upstream.url}/fx", **extra)
 
 
 def test_ask_sends_the_packed_data_and_prints_the_sources_block(
-    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, openai_server: OpenAIServer
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, openai_server: OpenAIServer
 ) -> None:
     openai_server.script(Reply(text="1 USD is 0.85911 EUR (Frankfurter, 2026-07-29), about 1,450 KRW."))
-    env = data_env(tmp_path, upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
+    env = data_env(tmp_path, fx_upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
     done = run_cli(env, "ask", QUESTION)
     assert done.returncode == 0, done.stderr
-    assert upstream.count("/fx/v1/latest") == 1
+    assert fx_upstream.count("/fx/v1/latest") == 1
     sent = openai_server.completion_requests[0].body["messages"]
     data = "\n".join(m["content"] for m in sent if m["role"] == "system")
     assert "Frankfurter" in data and "0.85911" in data  # the fetched figure reached the model
@@ -50,9 +40,9 @@ def test_ask_sends_the_packed_data_and_prints_the_sources_block(
 
 
 def test_ask_json_lists_sources_and_no_sources_hides_the_block(
-    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, openai_server: OpenAIServer
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, openai_server: OpenAIServer
 ) -> None:
-    env = data_env(tmp_path, upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
+    env = data_env(tmp_path, fx_upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
     result = json.loads(run_cli(env, "ask", "--json", QUESTION).stdout)
     [source] = result["sources"]
     assert source["connector"] == "fx" and source["source"].startswith("Frankfurter")
@@ -60,13 +50,13 @@ def test_ask_json_lists_sources_and_no_sources_hides_the_block(
     assert plain.returncode == 0 and "Frankfurter" not in plain.stdout
 
 
-def test_ask_plan_fetches_nothing_and_asks_nothing(run_cli: RunCli, tmp_path: Path, upstream: ReplayServer) -> None:
-    done = run_cli(data_env(tmp_path, upstream), "ask", "--plan", "--json", "삼성전자 주가랑 원달러 환율")
+def test_ask_plan_fetches_nothing_and_asks_nothing(run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer) -> None:
+    done = run_cli(data_env(tmp_path, fx_upstream), "ask", "--plan", "--json", "삼성전자 주가랑 원달러 환율")
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     connectors = sorted(step["connector"] for step in plan["steps"])
     assert connectors == ["fx", "stocks"]
-    assert upstream.requests == []
+    assert fx_upstream.requests == []
 
 
 def test_when_every_source_fails_the_program_answers_and_no_model_is_asked(
@@ -111,9 +101,9 @@ def test_ask_json_lists_the_failures_in_korean_too(run_cli: RunCli, tmp_path: Pa
 
 
 def test_a_failed_source_beside_a_good_one_is_stated_to_the_model(
-    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, openai_server: OpenAIServer
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, openai_server: OpenAIServer
 ) -> None:
-    env = data_env(tmp_path, upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
+    env = data_env(tmp_path, fx_upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
                    BRIEFBOT_HTTP_DEADLINE="2")
     env["BRIEFBOT_HTTP_REWRITE"] += ",https://api.coingecko.com=http://127.0.0.1:9"
     done = run_cli(env, "ask", "What is the USD to EUR exchange rate and the bitcoin price?")
@@ -126,9 +116,9 @@ def test_a_failed_source_beside_a_good_one_is_stated_to_the_model(
 
 @pytest.mark.model
 def test_embedded_model_answer_is_followed_by_the_real_figures(
-    run_cli: RunCli, tmp_path: Path, upstream: ReplayServer, embedded_model: Path
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, embedded_model: Path
 ) -> None:
-    env = data_env(tmp_path, upstream, BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model))
+    env = data_env(tmp_path, fx_upstream, BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model))
     done = run_cli(env, "ask", "--max-tokens", "24", "달러 유로 환율 알려줘")
     assert done.returncode == 0, done.stderr
     # Whatever the 270M model writes, the program shows the recorded rate and its source.

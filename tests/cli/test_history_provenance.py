@@ -4,7 +4,6 @@ user's zone; /retry, /undo, /reset and /model store every turn exactly once. Rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,20 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import RunCli, scratch_env
-from tests.connectors.payloads import fixture
 from tests.support.openai_server import Error, OpenAIServer, Reply
-from tests.support.replay_server import Reply as Recorded
 from tests.support.replay_server import ReplayServer
 
 KEY = "sk-test-CANARY0123456789abcdefWXYZ"
 FX_QUESTION = "What is the USD to EUR exchange rate?"
-
-
-@pytest.fixture
-def upstream() -> Iterator[ReplayServer]:
-    payload = fixture("frankfurter/v1_latest_base_usd_symbols_eur_captured_2026-07-30.json")
-    with ReplayServer({"/fx/v1/latest": Recorded.json(payload)}) as replay:
-        yield replay
 
 
 def plain_env(tmp_path: Path, server: OpenAIServer, **extra: str) -> dict[str, str]:
@@ -50,11 +40,11 @@ def messages(conversation: dict[str, object]) -> list[dict[str, object]]:
 
 
 def test_history_keeps_each_answers_persona_and_sources(
-    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, upstream: ReplayServer
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer, fx_upstream: ReplayServer
 ) -> None:
     openai_server.script(Reply(text="done"), Reply(text="Hello."), Reply(text="1 USD is 0.85911 EUR."))
     env = scratch_env(tmp_path, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url,
-                      BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={upstream.url}/fx")
+                      BRIEFBOT_HTTP_REWRITE=f"https://api.frankfurter.dev={fx_upstream.url}/fx")
     done = run_cli(env, "chat", input=f"Say hello.\n/persona analyst\n{FX_QUESTION}\n")
     assert done.returncode == 0, done.stderr
     [conversation] = export(run_cli, env)
