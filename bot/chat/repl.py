@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from bot.cli.stdin_text import HINT as UTF8_HINT
 from bot.cli.stdin_text import check_encodable, read_line
 from bot.errors import EXIT_INTERRUPTED, BriefbotError, UsageError
-from bot.llm.events import TextDelta
 
 from bot.answering import Answer, AnswerService
 
@@ -220,26 +219,18 @@ class ChatRepl:
 
     def turn(self, text: str, *, resample: bool = False) -> None:
         from bot.chat.grounding import unverified_warning
-        from bot.cli.progress import StatusLine
-        from bot.redact import StreamRedactor
+        from bot.cli.progress import AnswerDisplay
 
-        status = StatusLine(self.app)
-        shown = StreamRedactor(self.app.redactor)  # a key split across two chunks is masked whole
-
-        def show(event: object) -> None:
-            if isinstance(event, TextDelta):
-                status.clear()
-                self.app.out(shown.feed(event.text), end="", flush=True)
-
+        display = AnswerDisplay(self.app)
         service = self.service
         try:
             try:
                 if self.interactive:
                     self.app.out("bot> ", end="", flush=True)
-                answer = service.answer(text, on_event=show, on_status=status.update, resample=resample)
+                answer = service.answer(text, on_event=display.on_event, on_status=display.status.update,
+                                        resample=resample)
             finally:  # calls made before a refusal were paid for too
-                status.clear()
-                self.app.out(shown.flush(), end="", flush=True)
+                display.finish()
                 self._add_planning_costs(service)
         except BriefbotError as exc:  # budget refusals, data failures: say it, keep chatting
             self.app.out("")

@@ -50,9 +50,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     from bot.chat.costs import CostGuard
     from bot.chat.grounding import unverified_warning
     from bot.chat.session import ChatSession
-    from bot.cli.progress import StatusLine
-    from bot.redact import StreamRedactor
-    from bot.llm.events import TextDelta
+    from bot.cli.progress import AnswerDisplay
 
     question = read_question(args, app)
     if args.plan:
@@ -69,22 +67,14 @@ def run(args: argparse.Namespace, app: App) -> int:
             guard = CostGuard(settings, store, backend)
             session = ChatSession(backend, settings, store, persona=persona, extra_system=settings.system_prompt, kind="ask")
 
-            def show(event: object) -> None:
-                if isinstance(event, TextDelta):
-                    status.clear()
-                    if streaming:
-                        app.out(shown.feed(event.text), end="", flush=True)
-
-            status = StatusLine(app)
-            shown = StreamRedactor(app.redactor)  # a key split across two chunks is masked whole
+            display = AnswerDisplay(app, show_text=streaming)
             service = AnswerService(app, backend, session, guard)
             try:
-                answer = service.answer(question, stream=streaming, on_event=show, on_status=status.update)
+                answer = service.answer(question, stream=streaming, on_event=display.on_event,
+                                        on_status=display.status.update)
             finally:
                 service.close()
-                status.clear()
-                if streaming:
-                    app.out(shown.flush(), end="", flush=True)
+                display.finish()
     finally:
         backend.close()
     reply, turn = answer.reply, answer.turn

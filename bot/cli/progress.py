@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.llm.events import TextDelta
+from bot.redact import StreamRedactor
+
 if TYPE_CHECKING:
     from bot.app import App
 
@@ -38,3 +41,26 @@ class StatusLine:
             self.app.stderr.write("\r\x1b[2K")
             self.app.stderr.flush()
             self._shown = False
+
+
+class AnswerDisplay:
+    """How ask and chat put an answer on screen: the status line until the first text, then the
+    text through a :class:`~bot.redact.StreamRedactor` (a key split across two streamed chunks
+    is masked whole), and :meth:`finish` releases what it held back."""
+
+    def __init__(self, app: App, *, show_text: bool = True) -> None:
+        self.app = app
+        self.show_text = show_text  # False: the caller prints the finished answer itself (--json)
+        self.status = StatusLine(app)
+        self._shown = StreamRedactor(app.redactor)
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, TextDelta):
+            self.status.clear()
+            if self.show_text:
+                self.app.out(self._shown.feed(event.text), end="", flush=True)
+
+    def finish(self) -> None:
+        self.status.clear()
+        if self.show_text:
+            self.app.out(self._shown.flush(), end="", flush=True)
