@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.errors import ContextTooLongError, EmbeddedModelError
 from bot.llm import gemma_format
 from bot.llm.backend import ChatMessage
+from bot.llm.lazy_grammar import GreedyGrammarFilter
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -90,11 +91,21 @@ class LocalBackend:
                                   "top_k": TOP_K if temperature > 0 else 1, "top_p": TOP_P, "repeat_penalty": 1.0}
         if seed is not None:
             kwargs["seed"] = seed
-        if grammar is not None:
+        lazy: GreedyGrammarFilter | None = None
+        if grammar is not None and temperature == 0:
+            from llama_cpp import LogitsProcessorList
+
+            lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(tokens))
+            kwargs["logits_processor"] = LogitsProcessorList([lazy])
+        elif grammar is not None:
             from llama_cpp.llama_grammar import LlamaGrammar
 
             kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-        out: Any = llm.create_completion(prompt, **kwargs)
+        try:
+            out: Any = llm.create_completion(prompt, **kwargs)
+        finally:
+            if lazy is not None:
+                lazy.close()
         choice = out["choices"][0]
         text = str(choice.get("text") or "")
         usage = out.get("usage") or {}

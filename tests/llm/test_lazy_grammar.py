@@ -1,0 +1,55 @@
+"""The lazy grammar filter on the real model: llama.cpp's grammar decides, asked less often."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prompts.answer_grammar import answer_grammar, required_figures
+from prompts.fewshot import ANSWER_STOPS, completion_prompt
+from tests.answers.test_checked_answers import turn_for
+
+pytestmark = pytest.mark.model
+
+
+@pytest.mark.parametrize("qid", ["ko-eth", "en-samsung"])
+def test_greedy_answers_match_llama_cpp_full_grammar_sampling(embedded_model: Path, qid: str) -> None:
+    from llama_cpp import LogitsProcessorList
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    from bot.llm.lazy_grammar import GreedyGrammarFilter
+    from bot.llm.local_backend import load_llama
+
+    turn = turn_for(qid)
+    grammar = answer_grammar(turn.packed, turn.lang)
+    prompt = completion_prompt(turn.packed.text, turn.question, turn.lang)
+    llm = load_llama(embedded_model, n_ctx=2048, n_threads=2)
+    common = {"max_tokens": 32, "stop": ANSWER_STOPS, "temperature": 0.0, "top_k": 1, "repeat_penalty": 1.0}
+    # Both from an empty KV cache: a prefix reused in other batch sizes shifts logits by
+    # rounding, enough to flip a near-tie between two words.
+    full = llm.create_completion(prompt, grammar=LlamaGrammar.from_string(grammar, verbose=False), **common)
+    llm.reset()
+    lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(llm.tokenize(prompt.encode("utf-8"), special=True)))
+    try:
+        checked = llm.create_completion(prompt, logits_processor=LogitsProcessorList([lazy]), **common)
+    finally:
+        lazy.close()
+    text = checked["choices"][0]["text"]  # type: ignore[index]
+    assert text == full["choices"][0]["text"]  # type: ignore[index]
+    # The grammar held: the asked figure comes first, and no markup.
+    first = required_figures(turn.packed)[0]
+    assert any(text.lstrip().find(f) >= 0 for f in first), text
+    assert "<" not in text and "*" not in text
+    # ...and llama.cpp judged the whole vocabulary for only some of the tokens.
+    assert lazy.full_passes < checked["usage"]["completion_tokens"]  # type: ignore[index]
+
+
+def test_a_grammar_llama_cpp_refuses_is_a_clear_error(embedded_model: Path) -> None:
+    from bot.errors import EmbeddedModelError
+    from bot.llm.lazy_grammar import GreedyGrammarFilter
+    from bot.llm.local_backend import load_llama
+
+    llm = load_llama(embedded_model, n_ctx=256, n_threads=2)
+    with pytest.raises(EmbeddedModelError, match="grammar"):
+        GreedyGrammarFilter(llm, "root ::= (", prompt_tokens=0)
