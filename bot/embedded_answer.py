@@ -7,8 +7,9 @@ or invents figures. So a grounded question reaches it as a few-shot completion
 main figure must be stated. An answer that fails is not shown as if it were right:
 
 1. ``model``: the free answer passed;
-2. ``model-constrained``: one retry under a grammar that lets the model write only the
-   data's own numbers (slower, so only on a failure), and that passed;
+2. ``model-constrained``: one retry under a grammar built from the data
+   (:mod:`prompts.answer_grammar`: only the data's numbers, the asked figures first), when
+   the failure was one a grammar can mend, and that passed;
 3. ``program``: a short answer composed from the facts (:mod:`prompts.composed`), labelled.
 
 An embedded answer is one short line, so it is shown once checked rather than streamed.
@@ -17,22 +18,24 @@ An embedded answer is one short line, so it is shown once checked rather than st
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.llm.events import Reply, TokenUsage
 from prompts.composed import program_answer
-from prompts.fewshot import ANSWER_STOPS, completion_prompt, number_grammar
+from prompts.answer_grammar import answer_grammar
+from prompts.fewshot import ANSWER_STOPS, completion_prompt
 from prompts.packer import PackedContext
 from prompts.verify import AnswerCheck, check_answer
 
 AnswerSource = Literal["model", "model-constrained", "program"]
 
-# One sentence or two; the examples are about 40 tokens long. Grammar-constrained decoding
-# costs several times more per token, so its retry is shorter.
+# One sentence or two; the examples are about 40 tokens long. The constrained retry asks for
+# the asked figures first, so it needs less room.
 ANSWER_MAX_TOKENS = 96
-CONSTRAINED_MAX_TOKENS = 40
+CONSTRAINED_MAX_TOKENS = 48
 # /retry asks for a different answer: greedy decoding would repeat the last one exactly.
 RESAMPLE_TEMPERATURE = 0.7
 
@@ -68,6 +71,8 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
         out = backend.complete_text(prompt, max_tokens=max_tokens, stop=ANSWER_STOPS, context=context,
                                     **kwargs)  # type: ignore[arg-type]
         text = _first_line(str(getattr(out, "text", "")))
+        if getattr(out, "finish_reason", "stop") == "length":
+            text = complete_sentences(text)  # an answer cut off mid-word is not shown as one
         prompt_tokens += int(getattr(out, "prompt_tokens", 0))
         completion_tokens += int(getattr(out, "completion_tokens", 0))
         attempts.append(text)
@@ -80,9 +85,9 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
     else:
         text, check = attempt()
     source: AnswerSource = "model"
-    if not check.ok and constrained_retry:
+    if not check.ok and constrained_retry and grammar_can_fix(check):
         on_status("checking")
-        text, check = attempt(max_tokens=CONSTRAINED_MAX_TOKENS, grammar=number_grammar(packed.text))
+        text, check = attempt(max_tokens=CONSTRAINED_MAX_TOKENS, grammar=answer_grammar(packed, lang))
         source = "model-constrained"
     if not check.ok:
         text, source = program_answer(packed, lang), "program"
@@ -109,6 +114,27 @@ def with_citation(text: str, packed: PackedContext, lang: str) -> str:
         if entry not in cited and label.lower() not in text.lower():
             cited.append(entry)
     return f"{text.rstrip('.')} ({'; '.join(cited)})." if cited else text
+
+
+def grammar_can_fix(check: AnswerCheck) -> bool:
+    """Whether the constrained retry can mend what the check found.
+
+    Its grammar settles the numbers (only the data's, the asked figures first, none glued to
+    a word) and forbids markup. It cannot settle a direction word, a currency word, the
+    language of a Korean answer or a loop: on the bundled model a retry repeated those
+    failures, so the program answers at once instead of after another second or two.
+    """
+    grammar_settles = ("states ", "writes markup", "glues a number", "more digits than")
+    return bool(check.unverified or check.missing) or any(p.startswith(grammar_settles) for p in check.problems)
+
+
+_SENTENCE_END = re.compile(r"[.!?。](?=\s|$)")
+
+
+def complete_sentences(text: str) -> str:
+    """``text`` up to its last complete sentence ("" if none): decimals never end one."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].strip() if ends else ""
 
 
 def _first_line(text: str) -> str:

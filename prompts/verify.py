@@ -15,7 +15,10 @@ model over the fixed question set:
 * the wrong language: "1582.87 KRW per 1 EUR" to a Korean question;
 * the wrong currency: "269.70원" for a price of 269.70 USD, "100유로" for 100 USD;
 * a loop ("32%의 높은 확률로 30%의 높은 확률로 …") or a figure of absurd precision
-  ("-0.000000000000").
+  ("-0.000000000000");
+* markup ("up <strong>-</strong>") or a figure glued to a word ("temperature23.2");
+* a real figure as the change ("up 269.70 USD" when it rose 0.70), or the missing-data
+  example's words ("could not get the data") over data that is all there.
 """
 
 from __future__ import annotations
@@ -71,12 +74,18 @@ def _conversion_results(packed: PackedContext) -> list[tuple[str, list[float]]]:
     return out
 
 
+def stated_part(headline: str) -> str:
+    """The part of a headline that states its figures: for "1 EUR = 161.88 JPY", what follows
+    the "=" (the 1 is the unit being priced, not an answer)."""
+    return headline.split("=", 1)[1] if "=" in headline else headline
+
+
 def asked_figures(packed: PackedContext) -> list[tuple[str, list[float]]]:
     """(subject, figures) pairs an answer must cover: one headline figure per subject, and
     each conversion's result. Subjects without a number (a condition only) ask nothing."""
     by_subject: dict[str, list[float]] = {}
     for ref in packed.sources:
-        by_subject.setdefault(ref.subject, []).extend(n.value for n in extract_numbers(ref.headline))
+        by_subject.setdefault(ref.subject, []).extend(n.value for n in extract_numbers(stated_part(ref.headline)))
     return [(s, figs) for s, figs in by_subject.items() if figs] + _conversion_results(packed)
 
 
@@ -87,9 +96,11 @@ def _role_problem(answer: str, packed: PackedContext) -> str | None:
         # Several subjects, or a conversion (its amount comes first): order is the writer's.
         return None
     written = extract_numbers(answer)
+    if "=" in quotes[0].headline:
+        written = written[1:] if written and written[0].value == 1 else written  # "1 USD = 1,453.64 KRW"
     if not written:
         return None
-    primary = extract_numbers(quotes[0].headline)[:2]  # the figure, and its 만/억 reading
+    primary = extract_numbers(stated_part(quotes[0].headline))[:2]  # the figure, and its 만/억 reading
     allowed = [n.value for n in primary]
     first = written[0]
     if not any(_close(first.value, a, first.tolerance) for a in allowed):
@@ -118,6 +129,38 @@ def _direction_problem(answer: str, packed: PackedContext) -> str | None:
         return f"says {subject} fell, but it rose {pct:.2f}%"
     if pct < 0 and says_up and not says_down:
         return f"says {subject} rose, but it fell {abs(pct):.2f}%"
+    return None
+
+
+# A figure right after a direction word states a change: "up 0.70 USD", "전일 종가보다 0.70 USD".
+_AFTER_DIRECTION = re.compile(
+    r"(?i)(?:\b(?:up|down|rose|fell|gained|lost|by)\s+\$?|보다\s*)([-+]?\d[\d,]*(?:\.\d+)?)")
+
+
+def _change_role_problem(answer: str, packed: PackedContext) -> str | None:
+    """"up 269.70 USD" for a price of 269.70 that rose 0.70: a real figure as the change."""
+    changes: list[float] = []
+    for line in packed.text.splitlines():
+        if line.lstrip().startswith(("change:", "close change:")):
+            stated = re.split(r" vs | since ", line, maxsplit=1)[0]
+            changes.extend(n.value for n in extract_numbers(stated))
+    if not changes:
+        return None
+    changes.extend(n.value for line in packed.derived_text for n in extract_numbers(line))  # "differs by 0.92"
+    for m in _AFTER_DIRECTION.finditer(answer):
+        value = float(m.group(1).replace(",", ""))
+        if not any(_close(value, c, 0.005 + abs(c) * 1e-6) for c in changes):
+            return f"gives {m.group(1)} as the change"
+    return None
+
+
+_NO_DATA = re.compile(r"(?i)could not get|cannot answer|no data|가져오지 못|답할 수 없|데이터 없음")
+
+
+def _no_data_problem(answer: str, packed: PackedContext) -> str | None:
+    """The missing-data example copied over data that is all here."""
+    if packed.sources and not packed.failures and _NO_DATA.search(answer):
+        return "says the data is missing, but it is here"
     return None
 
 
@@ -163,6 +206,13 @@ def _source_problem(answer: str, packed: PackedContext) -> str | None:
     return f"cites {', '.join(wrong)}, which the data did not come from" if wrong else None
 
 
+# "<strong>", "**": a small model fills a gap with markup; the answer is shown as plain text.
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|\*\*|__")
+# "temperature23.2", "GS20.08": a figure run into a word. Tickers such as GS2C.DE are words of
+# the data and pass.
+_GLUED = re.compile(r"\b[A-Za-z]+\d[\w.,-]*")
+
+
 def _repeats_itself(answer: str) -> bool:
     """A phrase of three words written three times: a small model's loop, not an answer."""
     words = answer.split()
@@ -180,9 +230,15 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
         rates = {r.subject for r in packed.sources if "rate" in r.kind}
         missing = [what for what in missing if what not in rates]
     problems = [p for p in (_role_problem(answer, packed), _direction_problem(answer, packed),
-                            _source_problem(answer, packed), _currency_problem(answer, packed)) if p]
+                            _source_problem(answer, packed), _currency_problem(answer, packed),
+                            _change_role_problem(answer, packed), _no_data_problem(answer, packed)) if p]
     if _repeats_itself(answer):
         problems.append("repeats itself")
+    if _MARKUP.search(answer):
+        problems.append("writes markup")
+    glued = [w for w in _GLUED.findall(answer) if w not in packed.text]
+    if glued:
+        problems.append(f"glues a number to a word ({glued[0]})")
     if re.search(r"\d\.\d{7,}", answer):
         problems.append("writes a number with more digits than any data has")
     if answer.strip() and not in_language(answer, packed.lang):

@@ -9,7 +9,8 @@ import pytest
 from bot.grounded import GroundedTurn, prepare_grounded_turn
 from bot.settings import Settings
 from prompts.composed import program_answer
-from prompts.fewshot import allowed_numbers, completion_prompt, condense, examples, number_grammar, prefix
+from prompts.answer_grammar import allowed_numbers, answer_grammar, required_figures
+from prompts.fewshot import completion_prompt, condense, examples, prefix
 from prompts.grounding import extract_numbers
 from prompts.verify import check_answer
 from tests.grounding.qset import RecordedFetcher, load_questions
@@ -112,8 +113,25 @@ def test_the_grammar_offers_exactly_the_context_numbers() -> None:
     turn = turn_for("ko-btc")
     numbers = allowed_numbers(turn.packed.text)
     assert "162876000" in numbers and "1453.64" not in numbers
-    grammar = number_grammar(turn.packed.text)
-    assert '"162876000"' in grammar and "text ::= [^0-9\\n]" in grammar
+    # dates, times and the identifier's digits are not quantities
+    assert not any(n.startswith("2025") or ":" in n for n in numbers)
+    grammar = answer_grammar(turn.packed, "ko")
+    assert '"162,876,000"' in grammar and "text ::= [^0-9\\n<>*_#`]" in grammar
+
+
+def test_the_grammar_puts_the_asked_figures_first_in_the_data_order() -> None:
+    turn = turn_for("ko-compare-stocks")  # Samsung, then Apple
+    required = required_figures(turn.packed)
+    assert required == [["71,000"], ["269.70"]]
+    grammar = answer_grammar(turn.packed, "ko")
+    assert 'root ::= " " lead fig0 gap fig1 rest "\\n"' in grammar
+    assert 'fig1 ::= ("269.70") text' in grammar
+
+
+def test_a_conversion_asks_for_its_result() -> None:
+    turn = turn_for("ko-convert-100usd")
+    assert required_figures(turn.packed) == [["145,364", "14만 5,364"]]
+    assert "\\uac00" in answer_grammar(turn.packed, "en")  # an English answer: no Hangul
 
 
 def test_the_wrong_direction_fails() -> None:
@@ -165,3 +183,44 @@ def test_a_percentage_written_as_money_fails() -> None:
     packed = turn_for("en-eth").packed
     assert not check_answer("Ethereum is at 2587.79 USD, up 3.4 USD over 24 hours.", packed).ok
     assert check_answer("Ethereum is at 2587.79 USD, up 3.4% over 24 hours.", packed).ok
+
+
+@pytest.mark.parametrize("qid, answer, problem", [
+    ("en-aapl-trend", "Apple has been up 269.70 USD (+0.70%) from the previous close.", "as the change"),
+    ("ko-aapl", "애플은 269.70 USD로, 전일 종가보다 269.00 USD 올랐습니다.", "as the change"),
+    ("ko-weather-ny", "뉴욕 날씨 데이터를 가져오지 못해 지금은 답할 수 없습니다. (23.2 °C)", "missing"),
+    ("en-btc", "The bitcoin price is 103663.00 USD, up <strong>-</strong>.", "markup"),
+    ("en-weather-ny", "It is clear sky in New York, and the temperature23.2 °C.", "glues"),
+])
+def test_answers_seen_from_the_constrained_retry_fail(qid: str, answer: str, problem: str) -> None:
+    check = check_answer(answer, turn_for(qid).packed)
+    assert any(problem in p for p in check.problems), check
+
+
+def test_a_rates_unit_one_is_not_its_figure() -> None:
+    turn = turn_for("en-eurjpy")  # headline "1 EUR = 161.88 JPY"
+    assert not check_answer("The EUR/JPY rate is 1 EUR.", turn.packed).ok
+    assert check_answer("The EUR/JPY rate is 161.88 JPY per 1 EUR.", turn.packed).ok
+    assert required_figures(turn.packed) == [["161.88"]]
+
+
+def test_a_ticker_with_digits_is_not_a_glued_number() -> None:
+    check = check_answer("GS2C.DE is at 19.95 EUR, down 0.66% from the previous close.", turn_for("en-gs2c").packed)
+    assert check.ok, check
+
+
+def test_an_answer_cut_by_the_token_limit_keeps_its_complete_sentences() -> None:
+    from bot.embedded_answer import complete_sentences
+
+    assert complete_sentences("비트코인은 162,876,000원입니다. 전일 종가보다 1억 6,316만 내") == "비트코인은 162,876,000원입니다."
+    assert complete_sentences("Bitcoin is at 103,663.00 USD, up 1.6") == ""  # a decimal point ends nothing
+
+
+def test_the_retry_is_spent_only_on_what_a_grammar_can_mend() -> None:
+    from bot.embedded_answer import grammar_can_fix
+
+    turn = turn_for("en-gs2c")  # fell 0.66%
+    wrong_direction = check_answer("GameStop Corp. is at 19.95 EUR, up 0.13 EUR (0.66%) from the previous close.", turn.packed)
+    assert not wrong_direction.ok and not grammar_can_fix(wrong_direction)
+    no_figure = check_answer("GameStop is a company.", turn.packed)
+    assert not no_figure.ok and grammar_can_fix(no_figure)
