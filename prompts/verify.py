@@ -16,7 +16,7 @@ model over the fixed question set:
 * the wrong currency: "269.70원" for a price of 269.70 USD, "100유로" for 100 USD;
 * a loop ("32%의 높은 확률로 30%의 높은 확률로 …") or a figure of absurd precision
   ("-0.000000000000");
-* markup ("up <strong>-</strong>") or a figure glued to a word ("temperature23.2");
+* markup ("up <strong>-</strong>"), the data's labels ("(up)", "previous_close"), or a figure glued to a word ("temperature23.2");
 * a real figure as the change ("up 269.70 USD" when it rose 0.70), or the missing-data
   example's words ("could not get the data") over data that is all there.
 """
@@ -208,6 +208,8 @@ def _source_problem(answer: str, packed: PackedContext) -> str | None:
 
 # "<strong>", "**": a small model fills a gap with markup; the answer is shown as plain text.
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|\*\*|__")
+# The data's own labels copied as prose: the "(up)" briefbot adds for the model, field names.
+_DATA_LABEL = re.compile(r"\((?:up|down|unchanged)\)|\b[a-z]+_[a-z_]+\b|previous-close")
 # "temperature23.2", "GS20.08": a figure run into a word. Tickers such as GS2C.DE are words of
 # the data and pass.
 _GLUED = re.compile(r"\b[A-Za-z]+\d[\w.,-]*")
@@ -236,6 +238,8 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
         problems.append("repeats itself")
     if _MARKUP.search(answer):
         problems.append("writes markup")
+    if _DATA_LABEL.search(answer):
+        problems.append("copies a label of the data")
     glued = [w for w in _GLUED.findall(answer) if w not in packed.text]
     if glued:
         problems.append(f"glues a number to a word ({glued[0]})")

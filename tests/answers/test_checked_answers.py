@@ -224,3 +224,10 @@ def test_the_retry_is_spent_only_on_what_a_grammar_can_mend() -> None:
     assert not wrong_direction.ok and not grammar_can_fix(wrong_direction)
     no_figure = check_answer("GameStop is a company.", turn.packed)
     assert not no_figure.ok and grammar_can_fix(no_figure)
+
+
+def test_the_datas_labels_copied_as_prose_fail() -> None:
+    turn = turn_for("en-btc")
+    check = check_answer("The bitcoin price is at 103663.00 USD, up 1.6% over the last 24 hours (rolling) (up)", turn.packed)
+    assert any("label" in p for p in check.problems), check
+    assert check_answer("The bitcoin price is 103663.00 USD, up 1.6% over the last 24 hours.", turn.packed).ok
