@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App
-from bot.errors import BriefError, UsageError
+from bot.errors import BriefError, DeliveryError, UsageError
 
 if TYPE_CHECKING:
     from bot.briefs.definitions import BriefBook, BriefDefinition
@@ -252,6 +252,16 @@ def report_result(args: argparse.Namespace, app: App, brief: BriefDefinition, re
                          hint="wait for it to finish: briefbot brief history " + brief.name)
     if result.error is not None:
         raise result.error
+    run = result.run
+    undelivered = [r for r in run.reports if r.status != "delivered"] if run is not None else []
+    if run is not None and run.stats.sources_ok > 0 and undelivered:
+        # The brief was made; a destination refused it for good or its retries were spent (exit 63,
+        # whether or not another destination got it: a script must learn a channel stayed silent).
+        raise DeliveryError(
+            f"{brief.name}: {len(undelivered)} of {len(run.reports)} deliveries failed for good ("
+            + "; ".join((r.error or f"{r.target}: {r.status}").splitlines()[0] for r in undelivered) + ")",
+            hint="briefbot brief history " + brief.name + " shows each delivery and why",
+        )
     if result.row is not None and result.row.status == "failed" and result.outcome == "ran":
         raise BriefError(f"{brief.name}: the run failed ({result.row.error or 'see briefbot brief history'})",
                          hint="briefbot brief history " + brief.name + " shows each source and delivery")
