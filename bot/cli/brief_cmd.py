@@ -158,7 +158,7 @@ def build_runner(app: App) -> BriefRunner:
 
     # One connector runtime for every run of this process (serve runs many): its HTTP client
     # (timeouts, redaction, BRIEFBOT_HTTP_REWRITE) carries the deliveries too.
-    fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
+    fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env, redactor=app.redactor)
 
     def http() -> Any:
         return fetcher.runtime().http
