@@ -281,9 +281,9 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
     with open_ledger(app) as ledger:
         scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
                                    scrub=app.scrub, signals=signals)
-        log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
-        signals.install()
+        signals.install()  # before the "serving" line: whoever reads it may signal at once
         try:
+            log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
             scheduler.serve(until=until)
         except Stopped as exc:
             log(f"stopped by {exc}")
