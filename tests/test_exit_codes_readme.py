@@ -25,7 +25,7 @@ from tests.support import exit_record
 
 CLI = "tests/cli/"
 PRODUCED_BY: dict[int, str] = {
-    0: CLI + "test_secret_canary_data.py::test_no_key_leaves_whole_with_data_fetching_on",
+    0: CLI + "test_secret_canary_data.py::test_no_secret_leaves_whole_from_any_command_with_data_fetching_on",
     1: CLI + "test_unexpected_error.py::test_a_bug_in_a_plugin_connector_is_exit_1_pointing_to_debug",
     2: CLI + "test_hostile_cli.py::test_ask_with_stdin_that_is_not_utf8_is_a_usage_error",
     3: "tests/settings/test_settings_mistakes.py::test_a_config_toml_that_is_a_directory_is_a_config_error",

@@ -29,7 +29,7 @@ def _env(tmp_path: Path, openai_server: OpenAIServer, **extra: str) -> dict[str,
 
 
 def _sent(request_body: dict[str, object]) -> str:
-    return "\n".join(str(m["content"]) for m in request_body["messages"])  # type: ignore[attr-defined, index]
+    return "\n".join(str(m["content"]) for m in request_body["messages"])  # type: ignore[attr-defined]
 
 
 def test_the_history_budget_trims_what_is_sent_not_what_is_stored(run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer) -> None:
