@@ -29,6 +29,7 @@ from prompts.grounding import system_prompt as grounded_system_prompt
 from prompts.packer import ContextPacker, PackedContext, SourceFailure
 
 if TYPE_CHECKING:
+    from bot.redact import Redactor
     from connectors.runtime import ConnectorRuntime
 
 
@@ -83,17 +84,19 @@ class ConnectorFetcher(StepFetcher):
     of many turns, or a scheduler of many runs, pays for it once.
     """
 
-    def __init__(self, settings: Any, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: Any, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None,
+                 redactor: Redactor | None = None) -> None:
         self.settings = settings
         self.cache_dir = cache_dir
         self.env = dict(env or {})
+        self.redactor = redactor  # the app's: it learns the plugins' keys when the runtime is built
         self._runtime: ConnectorRuntime | None = None
 
     def runtime(self) -> ConnectorRuntime:
         from connectors.runtime import ConnectorRuntime  # deferred: requests and pydantic are heavy
 
         if self._runtime is None:
-            self._runtime = ConnectorRuntime(self.settings, cache_dir=self.cache_dir, env=self.env)
+            self._runtime = ConnectorRuntime(self.settings, cache_dir=self.cache_dir, env=self.env, redactor=self.redactor)
         return self._runtime
 
     def close(self) -> None:
@@ -129,6 +132,7 @@ def prepare_grounded_turn(
     max_tokens_field: str = "max_tokens",
     cache_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
+    redactor: Redactor | None = None,
 ) -> GroundedTurn:
     """Plan, fetch and pack one question; no LLM call unless ``tool_client`` is given.
 
@@ -143,7 +147,7 @@ def prepare_grounded_turn(
     """
     now = now or datetime.now(timezone.utc)
     plan = planner(question) if planner else plan_question(question, now=now)
-    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir, env=env)
+    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir, env=env, redactor=redactor)
     if tool_client is not None and not plan.confident:
         from bot.planner.tools import plan_with_tools  # deferred: only an unsure plan with a tool client needs it
 

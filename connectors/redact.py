@@ -52,6 +52,9 @@ _WEBHOOK = re.compile(
     re.IGNORECASE,
 )
 
+# The same webhooks' paths on their own, as urllib3's debug log writes a request line
+# ("POST /services/T…/B…/<secret> HTTP/1.1", host apart): the last segment is the secret.
+_WEBHOOK_PATH = re.compile(r"(/(?:services/T[A-Z0-9]+/B[A-Z0-9]+|api/webhooks/\d+)/)[A-Za-z0-9_\-]{8,}")
 # A Telegram bot token ("123456789:AA...", 35 characters after the colon), also inside the
 # API's URL path (/bot<token>/sendMessage), and a Standard Webhooks signing secret.
 _TELEGRAM_TOKEN = re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}")
@@ -109,6 +112,7 @@ class Redactor:
 def scrub_shapes(text: str) -> str:
     """Mask text that looks like a credential, whoever it belongs to."""
     text = _WEBHOOK.sub(lambda m: mask(m.group(0)), text)
+    text = _WEBHOOK_PATH.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     text = _TELEGRAM_TOKEN.sub(lambda m: f"{m.group(1) or ''}{REDACTED}", text)
     text = _WEBHOOK_SECRET.sub(f"whsec_{REDACTED}", text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)

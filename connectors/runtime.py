@@ -85,10 +85,11 @@ class ConnectorRuntime:
         self.registry = self.registry or ConnectorRegistry.default()
         self.connector_settings = self._connector_settings(self.settings, self.registry)
         if self.redactor is None:
-            # The app's own redactor knows its every secret; add the keys declared by plugins.
             self.redactor = self.settings.redactor()
-            for secret in self.connector_settings.secret_values():
-                self.redactor.add(secret)
+        # The keys declared by plugins live only in the environment: teach them to the redactor
+        # (the app's own, when the app passes it), so whatever the app prints or stores masks them.
+        for secret in self.connector_settings.secret_values():
+            self.redactor.add(secret)
         settings = self.connector_settings
         self.http = HttpClient(
             timeout=settings.http_timeout,

@@ -11,9 +11,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import exit_record
 from tests.support.fixtures import fx_upstream, openai_server  # noqa: F401  (fixture re-exports)
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Every briefbot process's exit code is filed under the test that ran it (tests/support/exit_record.py);
+# tests/test_exit_codes_readme.py checks them against the README's exit-code table, last.
+exit_record.install()
+LAST = "test_each_listed_test_produced_its_code_in_this_session"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.name == LAST)  # stable: everything else keeps its order
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and not report.skipped:
+        exit_record.RAN.add(report.nodeid)
 
 
 def scratch_env(root: Path, **extra: str) -> dict[str, str]:

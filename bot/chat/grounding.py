@@ -36,7 +36,7 @@ class TurnGrounder:
         self.planning: PlanningCalls | None = None  # the last turn's tool-planning calls, if any
         # One fetcher (one connector runtime: HTTP session, rate limiters, registry) for every
         # turn of this conversation; plugin connectors' keys come from the app's environment.
-        self.fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
+        self.fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env, redactor=app.redactor)
 
     def close(self) -> None:
         self.fetcher.close()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App
-from bot.errors import BriefError, UsageError
+from bot.errors import BriefError, DeliveryError, UsageError
 
 if TYPE_CHECKING:
     from bot.briefs.definitions import BriefBook, BriefDefinition
@@ -158,7 +158,7 @@ def build_runner(app: App) -> BriefRunner:
 
     # One connector runtime for every run of this process (serve runs many): its HTTP client
     # (timeouts, redaction, BRIEFBOT_HTTP_REWRITE) carries the deliveries too.
-    fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
+    fetcher = ConnectorFetcher(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env, redactor=app.redactor)
 
     def http() -> Any:
         return fetcher.runtime().http
@@ -252,6 +252,16 @@ def report_result(args: argparse.Namespace, app: App, brief: BriefDefinition, re
                          hint="wait for it to finish: briefbot brief history " + brief.name)
     if result.error is not None:
         raise result.error
+    run = result.run
+    undelivered = [r for r in run.reports if r.status != "delivered"] if run is not None else []
+    if run is not None and run.stats.sources_ok > 0 and undelivered:
+        # The brief was made; a destination refused it for good or its retries were spent (exit 63,
+        # whether or not another destination got it: a script must learn a channel stayed silent).
+        raise DeliveryError(
+            f"{brief.name}: {len(undelivered)} of {len(run.reports)} deliveries failed for good ("
+            + "; ".join((r.error or f"{r.target}: {r.status}").splitlines()[0] for r in undelivered) + ")",
+            hint="briefbot brief history " + brief.name + " shows each delivery and why",
+        )
     if result.row is not None and result.row.status == "failed" and result.outcome == "ran":
         raise BriefError(f"{brief.name}: the run failed ({result.row.error or 'see briefbot brief history'})",
                          hint="briefbot brief history " + brief.name + " shows each source and delivery")
@@ -271,9 +281,9 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
     with open_ledger(app) as ledger:
         scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
                                    scrub=app.scrub, signals=signals)
-        log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
-        signals.install()
+        signals.install()  # before the "serving" line: whoever reads it may signal at once
         try:
+            log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
             scheduler.serve(until=until)
         except Stopped as exc:
             log(f"stopped by {exc}")

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace, app: App) -> int:
 
     from bot.grounded import prepare_grounded_turn
 
-    turn = prepare_grounded_turn(question, settings=app.settings, cache_dir=app.paths.http_cache_dir, env=app.env)
+    turn = prepare_grounded_turn(question, settings=app.settings, cache_dir=app.paths.http_cache_dir, env=app.env,
+                                 redactor=app.redactor)
     packed = turn.packed
     if args.as_json:
         payload = {

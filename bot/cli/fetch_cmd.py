@@ -58,7 +58,8 @@ def run(args: argparse.Namespace, app: App) -> int:
     params = parse_pairs(list(args.params))
     from connectors.runtime import ConnectorRuntime  # deferred: requests and pydantic models are heavy
 
-    with ConnectorRuntime(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env) as runtime:
+    # The app's redactor is the runtime's: a plugin's key in its own error message is masked too.
+    with ConnectorRuntime(app.settings, cache_dir=app.paths.http_cache_dir, env=app.env, redactor=app.redactor) as runtime:
         result = runtime.fetch(args.name, params, refresh=bool(args.no_cache))
     if result.stale and result.warning:
         app.err(f"warning: the source failed; showing cached data ({result.warning.splitlines()[0]})")

@@ -104,3 +104,19 @@ def test_a_source_that_refuses_us_is_exit_38(run_cli: RunCli, tmp_path: Path, up
     done = run_cli(_env(tmp_path, upstream), "fetch", "stocks", "symbol=AAPL", "provider=yahoo")
     assert done.returncode == 38, done.stderr
     assert "Invalid Crumb" in done.stderr and "ALPHAVANTAGE_API_KEY" in done.stderr
+
+
+def test_escape_sequences_in_the_models_answer_never_reach_the_terminal(
+    run_cli: RunCli, tmp_path: Path, openai_server: OpenAIServer
+) -> None:
+    # OSC title and clipboard (OSC 52), screen clear and colour, split across stream chunks.
+    hostile = "Sunny\x1b]0;pwned\x07 and\x1b]52;c;ZXZpbA==\x07 warm\x1b[2J\x1b[31m, 21 °C.\x1b[0m"
+    openai_server.default = Reply(text=hostile, pieces=[hostile[:9], hostile[9:30], hostile[30:]])
+    env = scratch_env(tmp_path, OPENAI_API_KEY="sk-test-ESCAPES0123456789abcdefWXYZ", OPENAI_BASE_URL=openai_server.base_url,
+                      BRIEFBOT_GROUNDING="0")
+    runs = [run_cli(env, "ask", "weather?"), run_cli(env, "ask", "--no-stream", "weather?"),
+            run_cli(env, "chat", input="weather?\n"), run_cli(env, "history", "show", "1")]
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+        assert "Sunny" in done.stdout and "21 °C." in done.stdout
+        assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout + done.stderr

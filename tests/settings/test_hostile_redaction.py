@@ -36,6 +36,15 @@ def test_the_base_url_password_is_a_registered_secret_and_config_shows_it_masked
     assert loaded.display_value("openai_base_url") == f"http://{REDACTED}@h:1/v1"
 
 
+def test_a_webhook_secret_in_a_request_line_without_its_host_is_masked() -> None:
+    # urllib3's debug log writes the host and the request line apart (`briefbot --debug brief run`).
+    slack = 'https://hooks.slack.com:443 "POST /services/T0AB12CD3/B0EF45GH6/SlackCanarySecret0123456789 HTTP/1.1" 200 2'
+    discord = 'https://discord.com:443 "POST /api/webhooks/1234567890/DiscordCanary-Token_0123456789?wait=true HTTP/1.1" 200'
+    assert scrub_shapes(slack) == f'https://hooks.slack.com:443 "POST /services/T0AB12CD3/B0EF45GH6/{REDACTED} HTTP/1.1" 200 2'
+    assert scrub_shapes(discord) == f'https://discord.com:443 "POST /api/webhooks/1234567890/{REDACTED}?wait=true HTTP/1.1" 200'
+    assert scrub_shapes("GET /services/weather/today and /api/webhooks/docs") == "GET /services/weather/today and /api/webhooks/docs"
+
+
 # -- 7. streamed redaction across chunk boundaries ---------------------------------------------
 def _streamed(redactor: Redactor, chunks: list[str]) -> str:
     stream = StreamRedactor(redactor)
