@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.briefs.definitions import BriefBook, BriefDefinition
 from bot.briefs.execution import SlotResult, StopSignals, Work, run_slot
+from bot.briefs.heartbeat import LeasePolicy
 from bot.briefs.ledger import BriefLedger, Kind, RunRow
 
 MAX_NAP = timedelta(seconds=60)  # wake at least this often: a suspended laptop or a clock step is noticed
@@ -69,6 +70,7 @@ class BriefScheduler:
     signals: StopSignals | None = None
     up_since: datetime | None = None
     max_nap: timedelta = MAX_NAP
+    lease: LeasePolicy = field(default_factory=LeasePolicy)
 
     def due(self, brief: BriefDefinition, *, up_since: datetime | None = None) -> list[SlotResult]:
         """Record what is not run and run what is due for one brief, now."""
@@ -88,7 +90,7 @@ class BriefScheduler:
         if self.signals is not None:
             self.signals.busy = True
         try:
-            result = run_slot(self.ledger, brief, slot, kind, self.work, clock=self.clock, scrub=self.scrub)
+            result = run_slot(self.ledger, brief, slot, kind, self.work, clock=self.clock, scrub=self.scrub, lease=self.lease)
         finally:
             if self.signals is not None:
                 self.signals.busy = False

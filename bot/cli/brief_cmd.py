@@ -24,6 +24,7 @@ from bot.errors import BriefError, UsageError
 if TYPE_CHECKING:
     from bot.briefs.definitions import BriefBook, BriefDefinition
     from bot.briefs.execution import SlotResult, Work
+    from bot.briefs.heartbeat import LeasePolicy
     from bot.briefs.ledger import BriefLedger
     from bot.briefs.runner import BriefRunner
 
@@ -122,6 +123,14 @@ def sleeper(app: App) -> Callable[[float], None]:
     return lambda seconds: time.sleep(seconds / rate)
 
 
+def lease_policy(app: App) -> LeasePolicy:
+    """The default lease, renewed at the pace of the clock in use (a simulated one runs faster)."""
+    from bot.briefs.heartbeat import LeasePolicy
+
+    spec = _simulated_clock(app)
+    return LeasePolicy(pace=spec[1] if spec else 1.0)
+
+
 def _simulated_clock(app: App) -> tuple[datetime, float, float] | None:
     """BRIEFBOT_BRIEFS_CLOCK=START@RATE[@ANCHOR]: START at real unix time ANCHOR (default: now),
     RATE times faster. Processes given the same ANCHOR share one simulated clock."""
@@ -205,7 +214,8 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Calla
     try:
         with open_ledger(app) as ledger:
             if args.due:
-                scheduler = BriefScheduler(book, ledger, work, clock=now_fn, sleep=sleeper(app), scrub=app.scrub)
+                scheduler = BriefScheduler(book, ledger, work, clock=now_fn, sleep=sleeper(app), scrub=app.scrub,
+                                           lease=lease_policy(app))
                 now = now_fn()
                 results = scheduler.due(brief, up_since=now - brief.max_lateness)
                 latest = brief.schedule.latest_at_or_before(now)
@@ -222,7 +232,8 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Calla
                     slot, kind = checked_slot(brief, parse_moment(args.slot, "--slot")), "scheduled"
                 else:
                     slot, kind = now_fn().replace(microsecond=0), "manual"
-                result = run_slot(ledger, brief, slot, kind, work, clock=now_fn, scrub=app.scrub)  # type: ignore[arg-type]
+                result = run_slot(ledger, brief, slot, kind, work, clock=now_fn, scrub=app.scrub,  # type: ignore[arg-type]
+                                  lease=lease_policy(app))
             return report_result(args, app, brief, result, ledger)
     except Stopped as exc:
         app.err(f"stopped by {exc}: the run was recorded as abandoned")
@@ -270,7 +281,7 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
 
     with open_ledger(app) as ledger:
         scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
-                                   scrub=app.scrub, signals=signals)
+                                   scrub=app.scrub, signals=signals, lease=lease_policy(app))
         log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
         signals.install()
         try:
