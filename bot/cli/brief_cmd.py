@@ -56,7 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--due", action="store_true", help="run the slot due now, within max_lateness (once)")
     run.add_argument("--dry-run", action="store_true", help="print the brief as Markdown; deliver and record nothing")
     run.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
-    serve = actions.add_parser("serve", parents=[common], help="the foreground scheduler for every brief")
+    serve = actions.add_parser("serve", parents=[common], help="the foreground scheduler for every brief"
+                               " (reloads the briefs file when it changes, or on SIGHUP)")
     serve.add_argument("--until", metavar="ISO-8601", help=argparse.SUPPRESS)  # simulations and tests
     history = actions.add_parser("history", parents=[common], help="past runs with their deliveries")
     history.add_argument("name", metavar="NAME", nargs="?")
@@ -271,6 +272,7 @@ def report_result(args: argparse.Namespace, app: App, brief: BriefDefinition, re
 
 def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[[], datetime]) -> int:
     from bot.briefs.execution import Stopped, StopSignals
+    from bot.briefs.reload import BookReloader, ReloadSignal
     from bot.briefs.scheduler import BriefScheduler
 
     until = parse_moment(args.until, "--until") if args.until else None
@@ -279,17 +281,23 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
     def log(line: str) -> None:
         app.err(f"{now_fn().strftime('%Y-%m-%dT%H:%M:%SZ')} {line}")
 
+    # briefs.toml is loaded again when it changes or on SIGHUP; a broken edit keeps the last good one.
+    reloader = BookReloader(book, load=lambda: load_book(app, args.file), log=log)
+    hangup = ReloadSignal(reloader, sleeper(app))
     with open_ledger(app) as ledger:
-        scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
-                                   scrub=app.scrub, signals=signals, lease=lease_policy(app))
-        log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
+        scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=hangup.nap, log=log,
+                                   scrub=app.scrub, signals=signals, lease=lease_policy(app), reload=reloader.poll)
+        log(f"serving {len(book.briefs)} brief(s) from {book.file} (reloaded when it changes, or on SIGHUP); "
+            f"ledger {ledger.path}")
         signals.install()
+        hangup.install()
         try:
             scheduler.serve(until=until)
         except Stopped as exc:
             log(f"stopped by {exc}")
             return 0
         finally:
+            hangup.restore()
             signals.restore()
         if signals.requested is not None:
             log("stopped after finishing the current run")
