@@ -287,11 +287,12 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
     with open_ledger(app) as ledger:
         scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=hangup.nap, log=log,
                                    scrub=app.scrub, signals=signals, lease=lease_policy(app), reload=reloader.poll)
-        log(f"serving {len(book.briefs)} brief(s) from {book.file} (reloaded when it changes, or on SIGHUP); "
-            f"ledger {ledger.path}")
+        # Handlers first, then the line that says serve is up: a signal sent on seeing it is handled.
         signals.install()
         hangup.install()
         try:
+            log(f"serving {len(book.briefs)} brief(s) from {book.file} (reloaded when it changes, or on SIGHUP); "
+                f"ledger {ledger.path}")
             scheduler.serve(until=until)
         except Stopped as exc:
             log(f"stopped by {exc}")
