@@ -66,6 +66,9 @@ class StepFetcher:
     def fetch_each(self, steps: Sequence[PlanStep]) -> list[tuple[list[Record], SourceFailure | None]]:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release what the fetcher holds (nothing here; the connector runtime in ConnectorFetcher)."""
+
     def __call__(self, steps: Sequence[PlanStep]) -> tuple[list[Record], list[SourceFailure]]:
         records: list[Record] = []
         failures: list[SourceFailure] = []
@@ -147,7 +150,18 @@ def prepare_grounded_turn(
     """
     now = now or datetime.now(timezone.utc)
     plan = planner(question) if planner else plan_question(question, now=now)
-    fetch = fetcher or ConnectorFetcher(settings, cache_dir=cache_dir, env=env, redactor=redactor)
+    if fetcher is not None:
+        return _grounded_turn(question, plan, settings, fetcher, now, tool_client, tool_account, max_tokens_field)
+    # Built here, closed here: its cache takes no more writes once the turn is over (or interrupted).
+    own = ConnectorFetcher(settings, cache_dir=cache_dir, env=env, redactor=redactor)
+    try:
+        return _grounded_turn(question, plan, settings, own, now, tool_client, tool_account, max_tokens_field)
+    finally:
+        own.close()
+
+
+def _grounded_turn(question: str, plan: Plan, settings: Any, fetch: Fetcher, now: datetime, tool_client: Any | None,
+                   tool_account: Any | None, max_tokens_field: str) -> GroundedTurn:
     if tool_client is not None and not plan.confident:
         from bot.planner.tools import plan_with_tools  # deferred: only an unsure plan with a tool client needs it
 

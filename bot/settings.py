@@ -74,13 +74,13 @@ class Settings(BaseModel):
     system_prompt: str | None = _f("BRIEFBOT_SYSTEM", "extra system message added to every conversation")
     history_db: Path | None = _f("BRIEFBOT_HISTORY_DB", "SQLite history file (default: data dir)")
     history_budget_tokens: int = _f("BRIEFBOT_HISTORY_BUDGET", "tokens of past conversation sent with each turn", 3000, ge=200)
-    timezone: str | None = _f("BRIEFBOT_TIMEZONE", "time zone for times shown in history and usage, e.g. Asia/Seoul (default: the system's)")
+    timezone: str | None = _f("BRIEFBOT_TIMEZONE", "time zone for shown times and the per-day budget's midnight, e.g. Asia/Seoul (default: the system's)")
 
     # --- grounding, cost ---------------------------------------------------------------------
     grounding: bool = _f("BRIEFBOT_GROUNDING", "fetch live data for questions that need it (0 to chat without data)", True)
     context_budget_tokens: int = _f("BRIEFBOT_CONTEXT_BUDGET", "tokens of packed data context per question", 1500, ge=100)
     budget_per_request_usd: float | None = _f("BRIEFBOT_BUDGET_PER_REQUEST", "refuse a call estimated above this cost (USD)", None, ge=0)
-    budget_per_day_usd: float | None = _f("BRIEFBOT_BUDGET_PER_DAY", "refuse calls once today's spend would pass this (USD)", None, ge=0)
+    budget_per_day_usd: float | None = _f("BRIEFBOT_BUDGET_PER_DAY", "refuse calls once today's spend (since midnight in BRIEFBOT_TIMEZONE) would pass this (USD)", None, ge=0)
     price_table: Path | None = _f("BRIEFBOT_PRICE_TABLE", "JSON price table overriding the bundled one")
 
     # --- connectors --------------------------------------------------------------------------

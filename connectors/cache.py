@@ -7,6 +7,11 @@ entry is still worth serving, labelled with its age, when the source is down).
 
 Everything written is passed through the redactor first: a cache file is as likely to be
 shared in a bug report as a log line.
+
+A fetch abandoned by Ctrl-C (see :mod:`connectors.concurrent`) may still finish on its daemon
+thread while the process winds down. :meth:`FileCache.close` (the runtime's close) waits for a
+write in progress and refuses later ones, so the process never exits halfway through a write;
+an interrupt inside a write removes its temp file.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +47,13 @@ class FileCache:
     def __init__(self, directory: Path, *, redactor: Redactor) -> None:
         self.directory = directory
         self.redactor = redactor
+        self._writing = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Wait for a write in progress; every later :meth:`store` is a no-op."""
+        with self._writing:
+            self._closed = True
 
     def _path(self, namespace: str, key: str) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in namespace)
@@ -66,15 +79,27 @@ class FileCache:
         except ValueError:
             return
         text = self.redactor.scrub(text)
+        with self._writing:
+            if not self._closed:
+                self._write(path, text)
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        except OSError:
+            # A read-only or full disk must not turn a successful fetch into a failure.
+            return
+        try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(tmp, path)
         except OSError:
-            # A read-only or full disk must not turn a successful fetch into a failure.
-            return
+            Path(tmp).unlink(missing_ok=True)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)  # Ctrl-C mid-write: no temp file left behind
+            raise
 
     def files(self) -> list[Path]:
         if not self.directory.is_dir():

@@ -122,6 +122,8 @@ class ConnectorRuntime:
         self.close()
 
     def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
         self.http.close()
 
     def connector(self, name: str) -> Connector[Any]:

@@ -4,6 +4,7 @@ Used alike by ``brief serve``, ``brief run --slot/--due`` and a manual ``brief r
 claim is the only door to a run, and every exit from a claimed run closes its row —
 succeeded / partial / failed from the run's outcome, failed on an error, abandoned when the
 process is being stopped (SIGTERM, SIGINT) mid-run, which is re-raised so the process ends.
+While the run works, a heartbeat thread renews its lease (:mod:`bot.briefs.heartbeat`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
-from bot.briefs.ledger import DEFAULT_LEASE, BriefLedger, Kind, RunRow, RunStats
+from bot.briefs.heartbeat import LeaseHeartbeat, LeasePolicy
+from bot.briefs.ledger import BriefLedger, Kind, RunRow, RunStats
 from bot.errors import BriefbotError
 
 if TYPE_CHECKING:
@@ -51,16 +53,17 @@ def run_slot(
     *,
     clock: Callable[[], datetime],
     scrub: Callable[[str], str] = lambda text: text,
-    lease: timedelta = DEFAULT_LEASE,
+    lease: LeasePolicy = LeasePolicy(),
 ) -> SlotResult:
-    claim = ledger.claim(brief.name, slot, kind, brief.schedule.timezone, now=clock(), lease=lease)
+    claim = ledger.claim(brief.name, slot, kind, brief.schedule.timezone, now=clock(), lease=lease.length)
     if claim.outcome == "busy":
         return SlotResult("busy", claim.row)
     if claim.outcome == "exists" or claim.row is None:
         return SlotResult("exists", ledger.slot(brief.name, slot))
     row = claim.row
     try:
-        outcome = work(brief, row)
+        with LeaseHeartbeat(ledger.path, ledger.owner, row.id, policy=lease, clock=clock):
+            outcome = work(brief, row)
     except (Stopped, KeyboardInterrupt, SystemExit) as exc:
         ledger.finish(row.id, "abandoned", RunStats(error=f"stopped by {exc or type(exc).__name__} during the run"), now=clock())
         raise

@@ -14,6 +14,8 @@ Row states::
 A lease per brief (``brief_leases``) keeps two runs of one brief apart across processes. A
 lease whose owner process is gone (same host, pid not alive) or whose time ran out is taken
 over, and the run it covered becomes ``abandoned``: never run again, never left "running".
+While a run is alive its owner renews the lease (:mod:`bot.briefs.heartbeat`), so only a run
+whose process stopped renewing (dead on another host, or stalled) ever reaches its expiry.
 """
 
 from __future__ import annotations
@@ -223,6 +225,15 @@ class BriefLedger:
                 (status, stamp(now, precise=True), stats.sources_ok, stats.sources_failed, stats.tokens, stats.cost_usd, stats.error, row_id),
             )
             conn.execute("DELETE FROM brief_leases WHERE run_id = ? AND owner = ?", (row_id, self.owner))
+
+    def renew(self, run_id: int, *, now: datetime, lease: timedelta = DEFAULT_LEASE) -> bool:
+        """Extend this process's lease on a running run to ``now + lease``; False if it is not
+        ours any more (finished, or reaped and taken over while this process was stalled)."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE brief_leases SET expires_at = ? WHERE run_id = ? AND owner = ?",
+                (stamp(now + lease), run_id, self.owner),
+            ).rowcount == 1
 
     def reap(self, now: datetime) -> int:
         """Abandon every run whose owner is gone; returns how many rows changed."""

@@ -11,6 +11,8 @@ past. Of the pending slots:
   ``skipped-policy`` (skip).
 
 Clock and sleep are parameters: tests drive a week, DST days and downtime in a blink.
+``reload`` (``serve``'s :class:`bot.briefs.reload.BookReloader`) may swap the briefs before a
+tick; a brief that is new or rescheduled then counts as up since that tick.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from datetime import datetime, timedelta
 
 from bot.briefs.definitions import BriefBook, BriefDefinition
 from bot.briefs.execution import SlotResult, StopSignals, Work, run_slot
+from bot.briefs.heartbeat import LeasePolicy
 from bot.briefs.ledger import BriefLedger, Kind, RunRow
+from bot.briefs.reload import restarted_briefs
 
 MAX_NAP = timedelta(seconds=60)  # wake at least this often: a suspended laptop or a clock step is noticed
 
@@ -69,12 +73,16 @@ class BriefScheduler:
     signals: StopSignals | None = None
     up_since: datetime | None = None
     max_nap: timedelta = MAX_NAP
+    lease: LeasePolicy = field(default_factory=LeasePolicy)
+    reload: Callable[[], BriefBook | None] | None = None
+    up_since_by_brief: dict[str, datetime] = field(default_factory=dict)  # briefs (re)scheduled while up
 
     def due(self, brief: BriefDefinition, *, up_since: datetime | None = None) -> list[SlotResult]:
         """Record what is not run and run what is due for one brief, now."""
         now = self.clock()
+        since = up_since or self.up_since_by_brief.get(brief.name) or self.up_since or now
         plan = plan_due(brief, self.ledger.last_slot(brief.name), self.ledger.last_run(brief.name), now=now,
-                        up_since=up_since or self.up_since or now)
+                        up_since=since)
         if plan.overlap:
             self.ledger.record(brief.name, plan.overlap, "skipped-overlap", "scheduled", brief.schedule.timezone, now=now,
                                error="the previous run was still going")
@@ -88,7 +96,7 @@ class BriefScheduler:
         if self.signals is not None:
             self.signals.busy = True
         try:
-            result = run_slot(self.ledger, brief, slot, kind, self.work, clock=self.clock, scrub=self.scrub)
+            result = run_slot(self.ledger, brief, slot, kind, self.work, clock=self.clock, scrub=self.scrub, lease=self.lease)
         finally:
             if self.signals is not None:
                 self.signals.busy = False
@@ -96,6 +104,7 @@ class BriefScheduler:
         return [result]
 
     def tick(self) -> list[SlotResult]:
+        self._reload()
         self.ledger.reap(self.clock())
         results: list[SlotResult] = []
         for brief in self.book.briefs.values():
@@ -103,6 +112,15 @@ class BriefScheduler:
             if self.signals is not None and self.signals.requested is not None:
                 break
         return results
+
+    def _reload(self) -> None:
+        book = self.reload() if self.reload is not None else None
+        if book is None:
+            return
+        now = self.clock()
+        for name in restarted_briefs(self.book, book):
+            self.up_since_by_brief[name] = now
+        self.book = book
 
     def next_wakeup(self, now: datetime) -> datetime:
         upcoming = [next(b.schedule.slots_after(max(now, self.ledger.last_slot(b.name) or now))) for b in self.book.briefs.values()]

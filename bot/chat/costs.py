@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from bot.localtime import DisplayZone
 
 if TYPE_CHECKING:
     from bot.llm.backend import ChatBackend
@@ -36,8 +37,13 @@ class CostGuard:
         return self.table.estimate(self.backend.model, prompt_tokens, completion_tokens, self.backend.name).usd
 
     def spent_today(self) -> float:
-        midnight = datetime.now(timezone.utc).astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-        return self.store.spent_since(midnight)
+        """Known spend since midnight in BRIEFBOT_TIMEZONE (the system zone when unset).
+
+        "Now" is the usage ledger's clock, the one its rows are stamped with; the midnight is
+        that date's own midnight in the zone (its offset, not now's, on a DST day).
+        """
+        zone = DisplayZone.named(self.settings.timezone)
+        return self.store.spent_since(zone.start_of_day(zone.local(self.store.clock())))
 
     def check(self, estimate_usd: float | None) -> None:
         from bot.budget import check_budget

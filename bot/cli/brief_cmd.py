@@ -24,6 +24,7 @@ from bot.errors import BriefError, DeliveryError, UsageError
 if TYPE_CHECKING:
     from bot.briefs.definitions import BriefBook, BriefDefinition
     from bot.briefs.execution import SlotResult, Work
+    from bot.briefs.heartbeat import LeasePolicy
     from bot.briefs.ledger import BriefLedger
     from bot.briefs.runner import BriefRunner
 
@@ -55,7 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--due", action="store_true", help="run the slot due now, within max_lateness (once)")
     run.add_argument("--dry-run", action="store_true", help="print the brief as Markdown; deliver and record nothing")
     run.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
-    serve = actions.add_parser("serve", parents=[common], help="the foreground scheduler for every brief")
+    serve = actions.add_parser("serve", parents=[common], help="the foreground scheduler for every brief"
+                               " (reloads the briefs file when it changes, or on SIGHUP)")
     serve.add_argument("--until", metavar="ISO-8601", help=argparse.SUPPRESS)  # simulations and tests
     history = actions.add_parser("history", parents=[common], help="past runs with their deliveries")
     history.add_argument("name", metavar="NAME", nargs="?")
@@ -120,6 +122,14 @@ def sleeper(app: App) -> Callable[[float], None]:
     spec = _simulated_clock(app)
     rate = spec[1] if spec else 1.0
     return lambda seconds: time.sleep(seconds / rate)
+
+
+def lease_policy(app: App) -> LeasePolicy:
+    """The default lease, renewed at the pace of the clock in use (a simulated one runs faster)."""
+    from bot.briefs.heartbeat import LeasePolicy
+
+    spec = _simulated_clock(app)
+    return LeasePolicy(pace=spec[1] if spec else 1.0)
 
 
 def _simulated_clock(app: App) -> tuple[datetime, float, float] | None:
@@ -205,7 +215,8 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Calla
     try:
         with open_ledger(app) as ledger:
             if args.due:
-                scheduler = BriefScheduler(book, ledger, work, clock=now_fn, sleep=sleeper(app), scrub=app.scrub)
+                scheduler = BriefScheduler(book, ledger, work, clock=now_fn, sleep=sleeper(app), scrub=app.scrub,
+                                           lease=lease_policy(app))
                 now = now_fn()
                 results = scheduler.due(brief, up_since=now - brief.max_lateness)
                 latest = brief.schedule.latest_at_or_before(now)
@@ -222,7 +233,8 @@ def run_brief(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Calla
                     slot, kind = checked_slot(brief, parse_moment(args.slot, "--slot")), "scheduled"
                 else:
                     slot, kind = now_fn().replace(microsecond=0), "manual"
-                result = run_slot(ledger, brief, slot, kind, work, clock=now_fn, scrub=app.scrub)  # type: ignore[arg-type]
+                result = run_slot(ledger, brief, slot, kind, work, clock=now_fn, scrub=app.scrub,  # type: ignore[arg-type]
+                                  lease=lease_policy(app))
             return report_result(args, app, brief, result, ledger)
     except Stopped as exc:
         app.err(f"stopped by {exc}: the run was recorded as abandoned")
@@ -270,6 +282,7 @@ def report_result(args: argparse.Namespace, app: App, brief: BriefDefinition, re
 
 def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[[], datetime]) -> int:
     from bot.briefs.execution import Stopped, StopSignals
+    from bot.briefs.reload import BookReloader, ReloadSignal
     from bot.briefs.scheduler import BriefScheduler
 
     until = parse_moment(args.until, "--until") if args.until else None
@@ -278,17 +291,24 @@ def serve(args: argparse.Namespace, app: App, book: BriefBook, now_fn: Callable[
     def log(line: str) -> None:
         app.err(f"{now_fn().strftime('%Y-%m-%dT%H:%M:%SZ')} {line}")
 
+    # briefs.toml is loaded again when it changes or on SIGHUP; a broken edit keeps the last good one.
+    reloader = BookReloader(book, load=lambda: load_book(app, args.file), log=log)
+    hangup = ReloadSignal(reloader, sleeper(app))
     with open_ledger(app) as ledger:
-        scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=sleeper(app), log=log,
-                                   scrub=app.scrub, signals=signals)
-        signals.install()  # before the "serving" line: whoever reads it may signal at once
+        scheduler = BriefScheduler(book, ledger, make_work(app, now_fn), clock=now_fn, sleep=hangup.nap, log=log,
+                                   scrub=app.scrub, signals=signals, lease=lease_policy(app), reload=reloader.poll)
+        # Handlers first, then the line that says serve is up: a signal sent on seeing it is handled.
+        signals.install()
+        hangup.install()
         try:
-            log(f"serving {len(book.briefs)} brief(s) from {book.file}; ledger {ledger.path}")
+            log(f"serving {len(book.briefs)} brief(s) from {book.file} (reloaded when it changes, or on SIGHUP); "
+                f"ledger {ledger.path}")
             scheduler.serve(until=until)
         except Stopped as exc:
             log(f"stopped by {exc}")
             return 0
         finally:
+            hangup.restore()
             signals.restore()
         if signals.requested is not None:
             log("stopped after finishing the current run")

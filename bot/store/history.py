@@ -66,7 +66,7 @@ class HistoryStore:
         """Use :meth:`open`; this takes an already prepared connection."""
         self._conn = conn
         self.path = path
-        self._clock = clock
+        self.clock = clock  # every row is stamped by it; the per-day budget asks it for "now" too
         self._scrub = scrub
 
     @classmethod
@@ -128,7 +128,7 @@ class HistoryStore:
             self._conn.execute("COMMIT")
 
     def _now(self) -> str:
-        return _stamp(self._clock())
+        return _stamp(self.clock())
 
     def _require(self, conn: sqlite3.Connection, conversation_id: int) -> None:
         if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
