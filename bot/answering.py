@@ -116,9 +116,9 @@ class AnswerService:
         if turn is not None and getattr(self.backend, "is_base_model", False):
             return self._embedded(question, turn, on_event, on_status, resample)
         on_status("answering")
-        context = TurnGrounder.context_for_model(turn) if turn is not None else None
-        result = self.session.ask(question, stream=stream, on_event=on_event, guard=self.guard, context=context,
-                                  sources=sources)
+        rules, data = TurnGrounder.context_for_model(turn) if turn is not None else (None, None)
+        result = self.session.ask(question, stream=stream, on_event=on_event, guard=self.guard, context=rules,
+                                  data=data, sources=sources)
         answer = self._finish(question, result, "model", turn)
         answer.shown_streaming = stream
         return answer

@@ -67,9 +67,10 @@ class TurnGrounder:
         return turn
 
     @staticmethod
-    def context_for_model(turn: GroundedTurn) -> str:
-        """The grounding rules and the fenced data, sent as a system message for this turn only."""
-        return f"{turn.system_prompt}\n\n{turn.packed.text}"
+    def context_for_model(turn: GroundedTurn) -> tuple[str, str]:
+        """(rules, data) for this turn only: the grounding rules go in a system message, the
+        fenced data before the question in the user message (see ChatSession.messages_for)."""
+        return turn.system_prompt, turn.packed.text
 
     @staticmethod
     def notes(turn: GroundedTurn, answer: str) -> GroundedAnswerNotes:

@@ -137,14 +137,22 @@ class ChatSession:
     def last_user_text(self) -> str | None:
         return next((m["content"] for m in reversed(self.turns) if m["role"] == "user"), None)
 
-    def messages_for(self, context: str | None = None) -> tuple[list[ChatMessage], int]:
-        """What is sent: base system prompt, optional data context, then history trimmed to budget."""
+    def messages_for(self, context: str | None = None, data: str | None = None) -> tuple[list[ChatMessage], int]:
+        """What is sent: base system prompt, optional grounding rules, then history trimmed to
+        budget, with this turn's fetched ``data`` before the question in the last user message.
+
+        Fetched data travels as data (a user message, as `ask` sends it), never as a system
+        message: text from an upstream must not speak with the system's voice. It is sent
+        for this turn only; history keeps the question as typed.
+        """
         head = list(self._base_system)
         if context:
             head.append({"role": "system", "content": context})
         kept, dropped = trim_to_budget(
             self._history_for_model(), budget=self.settings.history_budget_tokens, count=self.backend.count_text_tokens
         )
+        if data and kept and kept[-1]["role"] == "user":
+            kept = [*kept[:-1], {"role": "user", "content": f"{data}\n\nQuestion: {kept[-1]['content']}"}]
         if dropped:
             head.append(
                 {"role": "system", "content": f"({dropped} earlier messages of this conversation were left out for length.)"}
@@ -190,13 +198,14 @@ class ChatSession:
         stream: bool = True,
         on_event: Callable[[StreamEvent], None] = lambda e: None,
         context: str | None = None,
+        data: str | None = None,
         guard: CostGuard | None = None,
         sources: Sources = (),
     ) -> TurnResult:
         cid = self.add_user_message(text)
         assert self._open is not None
         draft = self._open.draft
-        messages, dropped = self.messages_for(context)
+        messages, dropped = self.messages_for(context, data)
         max_tokens = self.settings.max_tokens or self.backend.default_max_tokens
         if guard is not None and guard.enabled:
             # Worst case before the call: the whole prompt plus a full-length answer.

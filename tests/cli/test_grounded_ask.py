@@ -30,8 +30,10 @@ def test_ask_sends_the_packed_data_and_prints_the_sources_block(
     assert done.returncode == 0, done.stderr
     assert fx_upstream.count("/fx/v1/latest") == 1
     sent = openai_server.completion_requests[0].body["messages"]
-    data = "\n".join(m["content"] for m in sent if m["role"] == "system")
-    assert "Frankfurter" in data and "0.85911" in data  # the fetched figure reached the model
+    data = sent[-1]["content"]
+    assert sent[-1]["role"] == "user" and data.endswith(f"Question: {QUESTION}")
+    assert "Frankfurter" in data and "0.85911" in data  # the fetched figure reached the model, as data
+    assert not any("0.85911" in m["content"] for m in sent if m["role"] == "system")  # never in the system's voice
     answer, _, sources = done.stdout.partition("\n\n")
     assert answer.strip() == "1 USD is 0.85911 EUR (Frankfurter, 2026-07-29), about 1,450 KRW."
     assert "Frankfurter" in sources and "0.85911" in sources and "2026-07-29" in sources  # the program's own block
@@ -109,7 +111,7 @@ def test_a_failed_source_beside_a_good_one_is_stated_to_the_model(
     done = run_cli(env, "ask", "What is the USD to EUR exchange rate and the bitcoin price?")
     assert done.returncode == 0, done.stderr
     sent = openai_server.completion_requests[0].body["messages"]
-    data = "\n".join(m["content"] for m in sent if m["role"] == "system")
+    data = sent[-1]["content"]
     assert "0.85911" in data and "MISSING crypto coin=bitcoin" in data
     assert "coin price for bitcoin: not available" in done.stdout
 
@@ -165,3 +167,23 @@ def test_tool_planning_calls_are_in_the_usage_ledger(run_cli: RunCli, tmp_path: 
     [day] = json.loads(run_cli(env, "usage", "--json").stdout)
     assert day["calls"] == 2 and day["prompt_tokens"] == 740 and day["completion_tokens"] == 4
     assert day["cost_usd"] > 0  # gpt-4o-mini is priced: the planning call costs too
+
+
+def test_chat_sends_fetched_data_as_data_for_its_turn_only(
+    run_cli: RunCli, tmp_path: Path, fx_upstream: ReplayServer, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(Reply(text="1 USD is 0.85911 EUR."), Reply(text="You are welcome."))
+    env = data_env(tmp_path, fx_upstream, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=openai_server.base_url)
+    done = run_cli(env, "chat", input=f"{QUESTION}\nThanks!\n")
+    assert done.returncode == 0, done.stderr
+    bodies = [r.body["messages"] for r in openai_server.completion_requests]
+    grounded = next(b for b in bodies if b[-1]["content"].endswith(QUESTION))
+    later = bodies[-1]
+    assert grounded[-1]["role"] == "user" and "0.85911" in grounded[-1]["content"]
+    assert grounded[-1]["content"].endswith(f"Question: {QUESTION}")
+    assert not any("<<<DATA" in m["content"] and "0.85911" in m["content"] for m in grounded if m["role"] == "system")
+    # The next turn sees the question as typed and the answer, not the data again.
+    assert {"role": "user", "content": QUESTION} in later
+    assert not any("<<<DATA" in m["content"] and "0.85911" in m["content"] for m in later)
+    stored = json.loads(run_cli(env, "history", "export", "--format", "json").stdout)[0]["messages"]
+    assert [m["content"] for m in stored if m["role"] == "user"] == [QUESTION, "Thanks!"]
