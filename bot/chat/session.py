@@ -235,7 +235,8 @@ class ChatSession:
             cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
         self._record(cid, reply, cost, backend=backend, sources=sources, cancelled=cancelled)
         if reply.text:
-            message: ChatMessage = {"role": "assistant", "content": reply.text}
+            # As history holds it (a key the model echoed is masked): what later turns send.
+            message: ChatMessage = {"role": "assistant", "content": self.store.scrub(reply.text)}
             self.turns.append(message)
             if reply.status != "complete" or cancelled:
                 self._unfit.add(id(message))
