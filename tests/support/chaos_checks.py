@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Canary data keys: they may reach only their own provider's host, never an output or a file.
 AV_KEY = "AVCHAOSCANARY0000KEY"
 CG_KEY = "CG-CHAOSCANARY0000KEY"
+# A secret's piece this long is a leak too (a mask shows 4 characters, "sk-proj-" is public: 8).
+FRAGMENT = 14
 # Every C0 control but tab and newline, DEL and C1: an escape sequence cannot start without one.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -40,7 +42,8 @@ def documented_exit_codes(readme: Path = REPO / "README.md") -> set[int]:
 
 
 def output_problems(label: str, stdout: str, stderr: str, secrets: Iterable[str]) -> list[str]:
-    """No traceback, no "unexpected" crash line, no control character, no secret in what a process printed."""
+    """No traceback, no "unexpected" crash line, no control character, no secret (nor a piece of
+    one, :data:`FRAGMENT` characters long) in what a process printed."""
     problems: list[str] = []
     for name, text in (("stdout", stdout), ("stderr", stderr)):
         if "Traceback" in text:
@@ -51,7 +54,12 @@ def output_problems(label: str, stdout: str, stderr: str, secrets: Iterable[str]
         if found:
             at = found.start()
             problems.append(f"{label}: control character {found.group()!r} on {name}: {text[max(0, at - 40):at + 20]!r}")
-        problems.extend(f"{label}: secret {s[:8]}… on {name}" for s in secrets if s in text)
+        for secret in secrets:
+            piece = next((secret[i:i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)
+                          if secret[i:i + FRAGMENT] in text), None)
+            if piece is not None:
+                at = text.index(piece)
+                problems.append(f"{label}: secret {secret[:8]}… on {name} (its piece {piece[:6]}…: {text[max(0, at - 30):at]!r})")
     return problems
 
 

@@ -26,6 +26,8 @@ Kinds (:data:`OPENAI_FAULT_KINDS`), each in OpenAI's own wire format:
     escapes       an answer carrying OSC title/clipboard, CSI clear-screen and C1 controls,
                   split across chunks at random points
     canary_split  an answer echoing the canary key, split across two or three chunks
+    canary_cut    an answer echoing the canary key that breaks inside the key (a stall or a bad
+                  chunk right after the piece holding the key's first part)
 
 ``stall_seconds`` must be longer than the client's timeout: a stall is meant to time out.
 """
@@ -43,7 +45,7 @@ from tests.support.openai_server import BAD_CHUNKS, Behaviour, Cut, Error, Recor
 
 OPENAI_FAULT_KINDS: tuple[str, ...] = (
     "ok", "unauthorized", "rate_limit", "quota", "server_error", "stall_first", "stall_mid",
-    "cut_chunked", "cut_close", "bad_chunk", "escapes", "canary_split",
+    "cut_chunked", "cut_close", "bad_chunk", "escapes", "canary_split", "canary_cut",
 )
 # Answers that arrive whole (a client reading them to the end has a complete answer).
 COMPLETE_KINDS = frozenset({"ok", "escapes", "canary_split"})
@@ -173,6 +175,8 @@ class OpenAIFaultSchedule:
             return self._escapes(text, rng)
         if kind == "canary_split":
             return self._canary(text, rng)
+        if kind == "canary_cut":
+            return self._canary_cut(text, rng)
         raise AssertionError(kind)
 
     def _escapes(self, text: str, rng: random.Random) -> tuple[Behaviour, str]:
@@ -192,3 +196,12 @@ class OpenAIFaultSchedule:
         if rng.random() < 0.5:
             cuts.append(rng.randrange(1, start + 1))  # the lead-in arrives in pieces too
         return Reply(text=echoed, pieces=split_at(echoed, cuts)), echoed
+
+    def _canary_cut(self, text: str, rng: random.Random) -> tuple[Behaviour, None]:
+        lead = rng.choice(("Your key is ", "key: ", "Bearer "))
+        at = len(lead) + rng.randrange(1, len(self.canary))
+        pieces = split_at(f"{lead}{self.canary} {text}", [at])
+        # Content piece i is stream chunk 1 + i (after the role chunk): break before piece 1.
+        if rng.random() < 0.5:
+            return Reply(text=None, pieces=pieces, stall=self.stall_seconds, stall_after=2), None
+        return Reply(text=None, pieces=pieces, bad_chunk=rng.choice(BAD_CHUNKS), bad_chunk_at=2), None
