@@ -55,22 +55,27 @@ def output_problems(label: str, stdout: str, stderr: str, secrets: Iterable[str]
             at = found.start()
             problems.append(f"{label}: control character {found.group()!r} on {name}: {text[max(0, at - 40):at + 20]!r}")
         for secret in secrets:
-            piece = next((secret[i:i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)
-                          if secret[i:i + FRAGMENT] in text), None)
+            piece = next((p for p in _pieces(secret) if p in text), None)
             if piece is not None:
                 at = text.index(piece)
                 problems.append(f"{label}: secret {secret[:8]}… on {name} (its piece {piece[:6]}…: {text[max(0, at - 30):at]!r})")
     return problems
 
 
+def _pieces(secret: str) -> list[str]:
+    return [secret[i:i + FRAGMENT] for i in range(max(1, len(secret) - FRAGMENT + 1))]
+
+
 def file_leaks(root: Path, secrets: Iterable[str]) -> list[str]:
-    """Every file under ``root`` (home, config, data, cache), scanned as bytes for each secret."""
-    wanted = [(s, s.encode()) for s in secrets]
+    """Every file under ``root`` (home, config, data, cache), scanned as bytes for each secret
+    and each :data:`FRAGMENT`-character piece of one."""
+    wanted = [(s, [p.encode() for p in _pieces(s)]) for s in secrets]
     leaks: list[str] = []
     for path in sorted(root.rglob("*")):
         if path.is_file():
             data = path.read_bytes()
-            leaks.extend(f"secret {s[:8]}… written to {path.relative_to(root)}" for s, raw in wanted if raw in data)
+            leaks.extend(f"secret {s[:8]}… written to {path.relative_to(root)}"
+                         for s, pieces in wanted if any(p in data for p in pieces))
     return leaks
 
 
