@@ -27,7 +27,7 @@ import pytest
 
 from tests.conftest import scratch_env
 from tests.support.chaos_checks import AV_KEY, CG_KEY, chaos_seed
-from tests.support.chaos_runner import ChaosRunner, Session
+from tests.support.chaos_runner import ChaosRunner, Questions, Session
 from tests.support.fault_upstream import FaultUpstream
 from tests.support.openai_faults import OpenAIFaultSchedule
 from tests.support.openai_server import OpenAIServer
@@ -54,11 +54,12 @@ def _plan(
     in multi-question chats, in a random order. ``BRIEFBOT_CHAOS_ONLY=7,12`` keeps only those
     sessions (numbered as the findings name them), to replay a finding alone."""
     asks = round(questions * ask_share)
-    sessions = [Session.ask(rng) for _ in range(asks)]
+    draw = Questions(rng)
+    sessions = [Session.ask(rng, draw) for _ in range(asks)]
     left = questions - asks
     while left > 0:
         size = min(left, rng.randint(*per_chat))
-        sessions.append(Session.chat(rng, size))
+        sessions.append(Session.chat(rng, draw, size))
         left -= size
     rng.shuffle(sessions)
     only = {int(n) for n in os.environ.get("BRIEFBOT_CHAOS_ONLY", "").split(",") if n.strip()}

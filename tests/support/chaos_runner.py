@@ -75,9 +75,20 @@ EXPLAINED = {
 }
 
 
-def tagged(question: str, rng: Random) -> str:
-    """The question made unique (its row and its requests are found by text); the planner ignores the tag."""
-    return f"{question} (ref zq{''.join(rng.choice('bdgjvz') for _ in range(5))})"
+class Questions:
+    """Questions from :data:`POOL`, each made unique in a run by a tag (its rows and its requests
+    are found by its text); the planner ignores the tag."""
+
+    def __init__(self, rng: Random) -> None:
+        self.rng = rng
+        self._tags: set[str] = set()
+
+    def draw(self) -> str:
+        question = self.rng.choice(POOL)
+        while (tag := "".join(self.rng.choice("bdgjvz") for _ in range(6))) in self._tags:
+            pass
+        self._tags.add(tag)
+        return f"{question} (ref zq{tag})"
 
 
 @dataclass
@@ -93,8 +104,8 @@ class Session:
     input_faults: Counter[str] = field(default_factory=Counter)
 
     @classmethod
-    def ask(cls, rng: Random) -> Session:
-        q = tagged(rng.choice(POOL), rng)
+    def ask(cls, rng: Random, questions: Questions) -> Session:
+        q = questions.draw()
         variant = rng.choice(("argv", "argv", "stdin", "--no-stream", "--json", "bad-utf8-stdin"))
         if variant == "bad-utf8-stdin":
             raw = q.encode()
@@ -105,12 +116,12 @@ class Session:
         return cls("ask", variant, ("ask", *flags, q), b"", [q], [q])
 
     @classmethod
-    def chat(cls, rng: Random, questions: int) -> Session:
+    def chat(cls, rng: Random, questions: Questions, size: int) -> Session:
         lines: list[bytes] = []
         conversations: list[list[str]] = [[]]  # as history will hold them; the last is current
         asked: list[str] = []
         faults: Counter[str] = Counter()
-        for _ in range(questions):
+        for _ in range(size):
             roll = rng.random()
             current = conversations[-1]
             if roll < 0.06 and current:
@@ -131,7 +142,7 @@ class Session:
             elif roll < 0.21:
                 lines.append(BAD_LINE)
                 faults["bad_utf8_line"] += 1
-            q = tagged(rng.choice(POOL), rng)
+            q = questions.draw()
             if rng.random() < 0.1:
                 lines += [b'"""', q.encode(), b'"""']  # a block holding one line is that line
                 faults["block"] += 1
@@ -140,7 +151,7 @@ class Session:
             conversations[-1].append(q)
             asked.append(q)
         expected = [q for conversation in conversations for q in conversation]
-        return cls("chat", f"chat[{questions}]", ("chat",), b"\n".join(lines) + b"\n", asked, expected, faults)
+        return cls("chat", f"chat[{size}]", ("chat",), b"\n".join(lines) + b"\n", asked, expected, faults)
 
 
 @dataclass(frozen=True)
