@@ -28,7 +28,7 @@ import pytest
 from tests.conftest import scratch_env
 from tests.support.chaos_checks import AV_KEY, CG_KEY, chaos_seed
 from tests.support.chaos_runner import ChaosRunner, Questions, Session
-from tests.support.fault_upstream import FaultUpstream
+from tests.support.fault_upstream import FAULT_KINDS, FaultUpstream
 from tests.support.openai_faults import OpenAIFaultSchedule
 from tests.support.openai_server import OpenAIServer
 
@@ -38,6 +38,9 @@ OPENAI_TIMEOUT = 1.0  # the stand-in's stalls (3 s) always outlast it
 # parallel runs do, and one's stall is another's working time. 1 makes the data faults replay
 # exactly too (they are drawn in arrival order; the OpenAI faults are drawn per question).
 JOBS = int(os.environ.get("BRIEFBOT_CHAOS_JOBS") or 2)
+# Every data fault, with "ok" weighted up: about half the data requests succeed, so most
+# questions reach the model (and its faults) instead of ending in the program's no-data answer.
+DATA_KINDS = FAULT_KINDS + ("ok",) * 7
 
 
 def _data_env(tmp_path: Path, upstream: FaultUpstream, **extra: str) -> dict[str, str]:
@@ -72,7 +75,7 @@ def test_seeded_answers_on_the_openai_backend_keep_every_invariant(tmp_path: Pat
     print(f"\nchaos answers (openai) seed {seed}, {questions} questions; replay with BRIEFBOT_CHAOS_SEED={seed}")
     started = time.monotonic()
     schedule = OpenAIFaultSchedule(seed + 1, canary=OPENAI_KEY, stall_seconds=3 * OPENAI_TIMEOUT)
-    with FaultUpstream(seed + 2, stall_seconds=1.5) as upstream, \
+    with FaultUpstream(seed + 2, kinds=DATA_KINDS, stall_seconds=1.5) as upstream, \
             OpenAIServer(schedule=schedule, api_key=OPENAI_KEY) as server:
         env = _data_env(tmp_path, upstream, OPENAI_API_KEY=OPENAI_KEY, OPENAI_BASE_URL=server.base_url,
                         BRIEFBOT_TIMEOUT=str(OPENAI_TIMEOUT), BRIEFBOT_MAX_RETRIES="1")
@@ -92,7 +95,7 @@ def test_seeded_answers_on_the_embedded_model_keep_every_invariant(tmp_path: Pat
     questions = int(os.environ.get("BRIEFBOT_CHAOS_MODEL_QUESTIONS") or 20)
     print(f"\nchaos answers (embedded) seed {seed}, {questions} questions; replay with BRIEFBOT_CHAOS_SEED={seed}")
     started = time.monotonic()
-    with FaultUpstream(seed + 3, stall_seconds=1.5) as upstream:
+    with FaultUpstream(seed + 3, kinds=DATA_KINDS, stall_seconds=1.5) as upstream:
         env = _data_env(tmp_path, upstream, BRIEFBOT_BACKEND="local", BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model),
                         BRIEFBOT_MODEL="gemma-3-270m", BRIEFBOT_MAX_TOKENS="32")
         runner = ChaosRunner(tmp_path, env, backend="embedded", secrets=(AV_KEY, CG_KEY), schedule=None,
