@@ -25,7 +25,7 @@ WHEEL_CACHE_ROOT ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/briefbot/wheels
 LLAMA_KEY := $(shell printf '%s|%s|%s|%s' '$(LLAMA_CPP_VERSION)' '$(LLAMA_CMAKE_ARGS)' "$$($(PYTHON) -c 'import sys,sysconfig; print(sys.implementation.cache_tag, sysconfig.get_platform())' 2>/dev/null)" '$(ARCH)' | sha256sum | cut -c1-16)
 LLAMA_WHEELS := $(WHEEL_CACHE_ROOT)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(LLAMA_KEY)
 
-.PHONY: install run test typecheck bench clean llama-wheel
+.PHONY: install run test typecheck bench soak clean llama-wheel
 
 install: $(STAMP)
 
@@ -69,6 +69,11 @@ test: install typecheck
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The chaos suite's long form (tests/chaos; `make test` runs the quick one). It prints its seed:
+# BRIEFBOT_CHAOS_SEED=<seed> replays a run, BRIEFBOT_CHAOS_ONLY=<n> one session of it.
+soak: install
+	BRIEFBOT_CHAOS_RUNS=200 BRIEFBOT_CHAOS_QUESTIONS=600 BRIEFBOT_CHAOS_MODEL_QUESTIONS=60 $(BIN)/python -m pytest -s tests/chaos
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chat.grounding import TurnGrounder, no_data_answer
 from bot.chat.session import ChatSession, TurnResult
 from bot.embedded_answer import AnswerSource, answer_grounded
-from bot.errors import BriefbotError, ConnectorError
+from bot.errors import BriefbotError, ConnectorError, LLMError
 from bot.llm.events import Reply, StreamEvent, TextDelta
 
 if TYPE_CHECKING:
@@ -105,7 +105,13 @@ class AnswerService:
     def _answer(self, question: str, progress: _Progress, stream: bool, on_event: Callable[[StreamEvent], None],
                 on_status: Callable[[str], None], resample: bool) -> Answer:
         on_status("planning")
-        turn = progress.turn = self.grounder.prepare(question)
+        try:
+            turn = progress.turn = self.grounder.prepare(question)
+        except LLMError as exc:
+            # The model planning the fetch (a model call like any other) failed before the
+            # question was stored: store it now with the failure as its answer, as a failed
+            # answer call would be, so it is in history once and /retry asks it again.
+            return self._finish(question, self.session.fail_turn(question, exc), "model", None)
         sources = _sources(turn)
         program_text = no_data_answer(turn) if turn is not None else None
         if turn is not None and program_text is not None:

@@ -10,7 +10,8 @@ Two complementary nets:
 
 Streamed text (a model's answer arriving in chunks) goes through :class:`StreamRedactor`,
 which holds back the end of a chunk that could be the start of a secret until the next
-chunk decides.
+chunk decides. A text that ends in a secret's first part (the stream broke there) is masked
+from that part on: shown when the stream ends, or stored, it must not release half a key.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ _TELEGRAM_TOKEN = re.compile(r"\b(bot)?\d{6,12}:[A-Za-z0-9_-]{30,}")
 _WEBHOOK_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}")
 
 REDACTED = "[REDACTED]"
+# The shortest first part of a secret masked at the end of a text: 12 characters, beyond the 8
+# of a public prefix such as "sk-proj-" (a mask shows 4 of the secret's characters itself).
+MIN_CUT_SECRET = 12
 
 
 def mask(secret: str) -> str:
@@ -106,7 +110,16 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, mask(secret))
-        return scrub_shapes(text)
+        return scrub_shapes(self._mask_cut_secret(text))
+
+    def _mask_cut_secret(self, text: str) -> str:
+        """Text that ends in the first part of a secret (a streamed answer that broke inside an
+        echoed key, stored or shown as it stopped) loses that part too."""
+        for secret in self._secrets:
+            for size in range(min(len(secret) - 1, len(text)), MIN_CUT_SECRET - 1, -1):
+                if text.endswith(secret[:size]):
+                    return text[:-size] + REDACTED
+        return text
 
 
 def scrub_shapes(text: str) -> str:

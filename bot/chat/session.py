@@ -244,13 +244,21 @@ class ChatSession:
             cost = guard.estimate(reply.usage.prompt_tokens, reply.usage.completion_tokens)
         self._record(cid, reply, cost, backend=backend, sources=sources, cancelled=cancelled)
         if reply.text:
-            message: ChatMessage = {"role": "assistant", "content": reply.text}
+            # As history holds it (a key the model echoed is masked): what later turns send.
+            message: ChatMessage = {"role": "assistant", "content": self.store.scrub(reply.text)}
             self.turns.append(message)
             if reply.status != "complete" or cancelled:
                 self._unfit.add(id(message))
         self._open = None
         self._committed = TurnResult(reply=reply, error=error, cost_usd=cost, cancelled=cancelled)
         return self._committed
+
+    def fail_turn(self, text: str, error: LLMError) -> TurnResult:
+        """A turn whose model call failed before any answer (the planning call): the question and
+        an empty error answer, stored like :meth:`ask` stores a failure before the first token."""
+        cid = self.add_user_message(text)
+        reply = Reply(text="", model=self.backend.model, status="error", finish_reason=None, usage=None, error=str(error))
+        return self.commit_reply(cid, reply, guard=None, error=error)
 
     def cancel_turn(self, text: str, *, guard: CostGuard | None, sources: Sources = ()) -> TurnResult:
         """Ctrl-C somewhere in the turn for ``text``: store it once, as cancelled, with what was shown.

@@ -7,6 +7,7 @@ is ``insufficient_quota``, which no retry can fix: it is tried once (see ``opena
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -85,9 +86,10 @@ class OpenAIBackend:
         self._requests.start_call()
         try:
             completion: ChatCompletion = self.client.chat.completions.create(**self._params(messages, max_tokens, temperature))
-            return completion
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, json.JSONDecodeError) as exc:  # the SDK does not wrap a body that is not JSON
             raise self._fail(exc) from exc
+        openai_errors.check_completion(completion, self.endpoint)
+        return completion
 
     def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float | None) -> _SDKChunkStream:
         import openai
@@ -118,7 +120,8 @@ class OpenAIBackend:
 
 
 class _SDKChunkStream:
-    """The SDK's stream, with errors raised mid-stream translated like all others."""
+    """The SDK's stream, with errors raised mid-stream translated like all others, and each chunk
+    checked before anyone reads it (the SDK hands over whatever JSON arrived)."""
 
     def __init__(self, raw: Any, backend: OpenAIBackend) -> None:
         self._raw = raw
@@ -126,7 +129,9 @@ class _SDKChunkStream:
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
         try:
-            yield from self._raw
+            for chunk in self._raw:
+                openai_errors.check_chunk(chunk, self._backend.endpoint)
+                yield chunk
         except LLMError:
             raise
         except Exception as exc:  # the SDK and its HTTP layer raise several types mid-stream

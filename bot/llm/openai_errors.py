@@ -3,10 +3,17 @@
 The SDK has already retried what can be retried (connection errors, timeouts, 408, 409, 429
 except ``insufficient_quota``, 5xx; ``max_retries`` times) before we see an exception, so
 every message here reports a final outcome and says what the user can do.
+
+The SDK validates no answer: a body or stream event that is not JSON raises ``JSONDecodeError``
+(no ``OpenAIError``), and JSON of another shape comes back as ``None``, a list, or an object whose
+``choices`` is null. :func:`check_completion` and :func:`check_chunk` hold every answer to the
+shape briefbot reads before anything reads it, so a broken server or proxy is a server error
+(exit 18), never a crash.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot import errors
@@ -63,6 +70,8 @@ def translate(
     """
     import openai
 
+    if isinstance(exc, json.JSONDecodeError):
+        return not_a_completion(endpoint, "not JSON")
     if mid_stream and not isinstance(exc, openai.APIStatusError):
         return errors.ServerError(
             f"the answer from {endpoint} broke off mid-stream ({type(exc).__name__})",
@@ -132,3 +141,66 @@ def translate(
         f"the answer from {endpoint} broke off: {redactor.scrub(str(exc))[:200]}",
         hint="try again; the part received so far was kept",
     )
+
+
+def not_a_completion(endpoint: str, what: str) -> errors.ServerError:
+    return errors.ServerError(
+        f"{endpoint} sent an answer that is not a chat completion ({what})",
+        hint="the server, or a proxy in front of it, is broken; try again (/retry in chat); "
+        "any part received so far was kept, marked incomplete",
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _usage_problem(usage: Any) -> str | None:
+    if usage is None:
+        return None
+    if not (_is_int(getattr(usage, "prompt_tokens", None)) and _is_int(getattr(usage, "completion_tokens", None))):
+        return "usage without token counts"
+    return None
+
+
+def check_completion(completion: Any, endpoint: str) -> None:
+    """Raise :class:`~bot.errors.ServerError` unless ``completion`` is a chat completion as read here:
+    a first choice with a message whose content is text or null, well-formed tool calls, usage counts."""
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise not_a_completion(endpoint, "no choices")
+    message = getattr(choices[0], "message", None)
+    if message is None:
+        raise not_a_completion(endpoint, "no message")
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise not_a_completion(endpoint, "content that is not text")
+    calls = getattr(message, "tool_calls", None)
+    if calls is not None and not (isinstance(calls, list) and all(_is_tool_call(c) for c in calls)):
+        raise not_a_completion(endpoint, "malformed tool calls")
+    problem = _usage_problem(getattr(completion, "usage", None))
+    if problem:
+        raise not_a_completion(endpoint, problem)
+
+
+def _is_tool_call(call: Any) -> bool:
+    function = getattr(call, "function", None)
+    return isinstance(getattr(function, "name", None), str) and isinstance(getattr(function, "arguments", None), str)
+
+
+def check_chunk(chunk: Any, endpoint: str) -> None:
+    """Raise :class:`~bot.errors.ServerError` unless ``chunk`` is a stream chunk as the accumulator reads it."""
+    choices = getattr(chunk, "choices", None)
+    if not isinstance(choices, list):
+        raise not_a_completion(endpoint, "a stream chunk without choices")
+    for choice in choices:
+        if not _is_int(getattr(choice, "index", None)):
+            raise not_a_completion(endpoint, "a stream chunk with a malformed choice")
+        delta = getattr(choice, "delta", None)
+        content = getattr(delta, "content", None) if delta is not None else None
+        finish = getattr(choice, "finish_reason", None)
+        if (content is not None and not isinstance(content, str)) or (finish is not None and not isinstance(finish, str)):
+            raise not_a_completion(endpoint, "a stream chunk with content that is not text")
+    problem = _usage_problem(getattr(chunk, "usage", None))
+    if problem:
+        raise not_a_completion(endpoint, problem)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.planner.plan import Plan, PlanStep
-from bot.redact import Redactor
+from bot.redact import Redactor, redact_url
 from connectors.records import Record
 from connectors.registry import ConnectorRegistry
 from connectors.tools import openai_tool
@@ -100,6 +100,10 @@ def _step_from_call(name: str, arguments: str, known: Sequence[str]) -> PlanStep
     return PlanStep(connector, params, "chosen by the model (tool call)")
 
 
+def _endpoint(client: Any) -> str:
+    return redact_url(str(getattr(client, "base_url", "the endpoint")))
+
+
 def plan_with_tools(
     client: Any,
     question: str,
@@ -119,7 +123,7 @@ def plan_with_tools(
     ``max_completion_tokens``; many compatible servers only ``max_tokens``)."""
     import openai  # deferred: the SDK is a heavy import, needed only when a model plans
 
-    from bot.llm.openai_errors import translate  # deferred: it imports the SDK too
+    from bot.llm.openai_errors import check_completion, translate  # deferred: it imports the SDK too
 
     registry = registry or ConnectorRegistry.default()
     names = candidate_connectors(plan, registry.names(), registry)
@@ -138,10 +142,10 @@ def plan_with_tools(
                 model=model, messages=messages, tools=tools, tool_choice="auto", parallel_tool_calls=True,
                 **{max_tokens_field: PLANNER_MAX_TOKENS},
             )
-        except openai.OpenAIError as exc:
-            endpoint = str(getattr(client, "base_url", "the endpoint"))
-            raise translate(exc, endpoint=endpoint, model=model, retries=int(getattr(client, "max_retries", 0)),
+        except (openai.OpenAIError, json.JSONDecodeError) as exc:  # the SDK does not wrap a body that is not JSON
+            raise translate(exc, endpoint=_endpoint(client), model=model, retries=int(getattr(client, "max_retries", 0)),
                             redactor=redactor or Redactor()) from exc
+        check_completion(response, _endpoint(client))
         outcome.model_calls += 1
         message = response.choices[0].message
         calls = list(message.tool_calls or [])

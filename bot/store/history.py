@@ -67,7 +67,7 @@ class HistoryStore:
         self._conn = conn
         self.path = path
         self.clock = clock  # every row is stamped by it; the per-day budget asks it for "now" too
-        self._scrub = scrub
+        self.scrub = scrub  # applied to every text written; the chat's memory of an answer uses it too
 
     @classmethod
     def open(cls, path: Path, *, clock: Clock = _utc_now, scrub: Scrub = _unchanged) -> HistoryStore:
@@ -162,7 +162,7 @@ class HistoryStore:
         cursor = conn.execute(
             "INSERT INTO messages (conversation_id, seq, role, content, status, model, created_at, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (conversation_id, seq, role, self._scrub(content), status, model, now, error and self._scrub(error)),
+            (conversation_id, seq, role, self.scrub(content), status, model, now, error and self.scrub(error)),
         )
         conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
         assert cursor.lastrowid is not None
@@ -231,7 +231,7 @@ class HistoryStore:
     def set_title(self, conversation_id: int, title: str | None) -> None:
         with self._write() as conn:
             self._require(conn, conversation_id)
-            title = self._scrub(title) if title else title
+            title = self.scrub(title) if title else title
             conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
     def set_persona(self, conversation_id: int, persona: str | None) -> None:
@@ -293,7 +293,7 @@ class HistoryStore:
                 sources = json.dumps(list(provenance.sources), ensure_ascii=False) if provenance.sources else None
                 conn.execute(
                     "UPDATE messages SET persona = ?, sources = ?, cancelled = ? WHERE id = ?",
-                    (provenance.persona, sources and self._scrub(sources), int(provenance.cancelled), message_id),
+                    (provenance.persona, sources and self.scrub(sources), int(provenance.cancelled), message_id),
                 )
             if usage is not None:
                 self._insert_usage(
@@ -319,7 +319,7 @@ class HistoryStore:
             raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
         conn.execute(
             "UPDATE messages SET content = ?, status = ?, model = COALESCE(?, model), error = ? WHERE id = ?",
-            (self._scrub(content), status, model, error and self._scrub(error), message_id),
+            (self.scrub(content), status, model, error and self.scrub(error), message_id),
         )
 
     def messages(self, conversation_id: int) -> list[StoredMessage]:

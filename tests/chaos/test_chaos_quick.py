@@ -15,7 +15,6 @@ Invariants checked after every run:
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -23,12 +22,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from connectors.registry import ConnectorRegistry
 from tests.conftest import scratch_env
+from tests.support.chaos_checks import AV_KEY, CG_KEY, cache_problems, chaos_seed, file_leaks, output_problems
 from tests.support.fault_upstream import FaultUpstream
 
-AV_KEY = "AVCHAOSCANARY0000KEY"
-CG_KEY = "CG-CHAOSCANARY0000KEY"
+# A data command can only succeed or fail the way a data source does (31-38).
 DOCUMENTED = {0, 31, 32, 33, 34, 35, 36, 37, 38}
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("fetch", "fx", "base=USD", "symbols=EUR"),
@@ -44,29 +42,8 @@ COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _cache_is_valid(cache: Path) -> list[str]:
-    problems = []
-    registry = ConnectorRegistry.default(plugins=False)
-    types = {cls.__name__: cls for name in registry.names() for cls in registry.get(name).record_types}
-
-    def refuse(token: str) -> None:
-        raise ValueError(f"non-JSON number {token}")
-
-    for path in cache.rglob("*.json"):
-        if path.name.startswith(".tmp-"):
-            continue
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
-            for item in entry["value"]:
-                if isinstance(item, dict) and "type" in item:  # records (geocoding caches raw results)
-                    types[item["type"]].model_validate(item["data"])
-        except Exception as exc:  # noqa: BLE001 - any failure is the finding
-            problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
-    return problems
-
-
 def test_seeded_fetch_runs_keep_every_invariant(tmp_path: Path) -> None:
-    seed = int(os.environ.get("BRIEFBOT_CHAOS_SEED") or random.SystemRandom().randrange(1, 10**6))
+    seed = chaos_seed()
     runs = int(os.environ.get("BRIEFBOT_CHAOS_RUNS") or 50)
     print(f"chaos seed {seed} ({runs} runs); replay with BRIEFBOT_CHAOS_SEED={seed}")
     order = random.Random(seed)
@@ -86,21 +63,11 @@ def test_seeded_fetch_runs_keep_every_invariant(tmp_path: Path) -> None:
             )
             exits[done.returncode] += 1
             label = f"run {i} ({' '.join(args)}): exit {done.returncode}"
-            output = done.stdout + done.stderr
             if done.returncode not in DOCUMENTED:
                 violations.append(f"{label}, undocumented: {done.stderr.strip()[-300:]}")
-            if "Traceback" in output:
-                violations.append(f"{label}: traceback")
-            if "\x1b" in output or "\x07" in output:
-                violations.append(f"{label}: escape sequence printed")
-            for key in (AV_KEY, CG_KEY):
-                if key in output:
-                    violations.append(f"{label}: key {key[:6]}… printed")
-        for path in tmp_path.rglob("*"):
-            if path.is_file():
-                data = path.read_bytes()
-                violations.extend(f"key {key[:6]}… written to {path}" for key in (AV_KEY, CG_KEY) if key.encode() in data)
-        violations.extend(f"cache: {p}" for p in _cache_is_valid(tmp_path / "cache"))
+            violations.extend(output_problems(label, done.stdout, done.stderr, (AV_KEY, CG_KEY)))
+        violations.extend(file_leaks(tmp_path, (AV_KEY, CG_KEY)))
+        violations.extend(f"cache: {p}" for p in cache_problems(tmp_path / "cache"))
         violations.extend(f"another host was reached: {r[:120]}" for r in upstream.sink_requests)
         print(f"faults injected by kind: {dict(sorted(upstream.injected.items()))}")
         print(f"exit codes: {dict(sorted(exits.items()))}; requests: {len(upstream.log)}; violations: {len(violations)}")

@@ -16,8 +16,12 @@ is empty):
 * ``Reply``  — a completion. Answers in the shape the request asked for: one JSON
   ``chat.completion`` object, or an SSE stream of ``chat.completion.chunk`` objects when the
   request had ``"stream": true``. ``usage=False`` imitates compatible servers that never
-  report usage. ``tool_calls``, ``finish_reason``, ``delay`` and ``chunk_delay`` shape it further.
-* ``Cut``    — starts answering, then drops the connection midway (no finish_reason, no [DONE]).
+  report usage. ``tool_calls``, ``finish_reason``, ``delay`` and ``chunk_delay`` shape it further;
+  ``stall``/``stall_after`` pause a stream after its first chunks (1: the role chunk came, no
+  token yet) and ``bad_chunk`` sends an event that is not a chunk (not JSON, or JSON of another shape).
+* ``Cut``    — starts answering, then drops the connection midway (no finish_reason, no [DONE]):
+  a chunked body left without its terminator, or (``framing="close"``) a close-delimited body
+  that simply ends, which only the missing finish_reason and [DONE] give away.
 * ``Error``  — OpenAI's error body ``{"error": {message, type, param, code}}`` with a status and
   optional ``retry-after`` / ``retry-after-ms`` / ``x-should-retry`` headers. Named constructors
   build the real cases: ``Error.invalid_api_key()``, ``.rate_limit()``, ``.insufficient_quota()``,
@@ -47,16 +51,30 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
-from typing import Any, Self, TypeAlias
+from typing import Any, Literal, Self, TypeAlias
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEXT = "Hello from the local OpenAI test server."
+# Events (or plain bodies) that are no chat completion: a half-written event that is not JSON, and
+# JSON of another shape, as a broken proxy or compatible server sends. The SDK validates neither.
+BAD_EVENT_DATA = '{"id": "chatcmpl-broken", "choices": [{"delta": {"content": "oops'
+BAD_CHUNKS = (
+    BAD_EVENT_DATA,
+    "<html><body>502 Bad Gateway</body></html>",
+    "null",
+    "[]",
+    "{}",
+    '{"object": "chat.completion.chunk", "choices": null}',
+    '{"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": 5}, "finish_reason": null}]}',
+    '{"object": "chat.completion", "choices": [null]}',
+)
+
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano")
 SYSTEM_FINGERPRINT = "fp_test000000"
 
@@ -99,6 +117,10 @@ class Reply:
     pieces: Sequence[str] | None = None  # exact content deltas; None: split before each word
     delay: float = 0.0  # seconds before the status line (timeout tests)
     chunk_delay: float = 0.0  # seconds between stream chunks (read-timeout, Ctrl-C tests)
+    stall: float = 0.0  # seconds of silence once `stall_after` stream chunks are out (plain: before the body)
+    stall_after: int = 1  # 1: after the role chunk, before the first token
+    bad_chunk: str | None = None  # data of an event that is no chunk (BAD_EVENT_DATA: not JSON); plain: the body
+    bad_chunk_at: int = 1  # the bad event comes before stream chunk N
 
     def content_pieces(self) -> list[str]:
         if self.pieces is not None:
@@ -120,12 +142,15 @@ class Cut:
 
     Streams send the role chunk and ``after`` content deltas, then end the chunked body
     without its terminator: no finish_reason, no ``[DONE]``. Plain requests get a
-    Content-Length for the whole body but only half of it.
+    Content-Length for the whole body but only half of it. ``framing="close"``: neither
+    Content-Length nor chunking, the body ends when the connection closes (HTTP/1.0 style), so
+    the client sees a clean end of a body that is short.
     """
 
     text: str = DEFAULT_TEXT
     after: int = 2
     delay: float = 0.0
+    framing: Literal["chunked", "close"] = "chunked"
 
 
 @dataclass(frozen=True)
@@ -236,6 +261,7 @@ class Error:
 
 
 Behaviour: TypeAlias = Reply | Cut | Error
+Schedule: TypeAlias = "Callable[[RecordedRequest], Behaviour]"
 
 
 def _number(value: float) -> str:
@@ -397,8 +423,12 @@ class OpenAIServer:
         models: Sequence[str] = DEFAULT_MODELS,
         host: str = "127.0.0.1",
         port: int = 0,
+        schedule: Schedule | None = None,
     ) -> None:
         self.default: Behaviour = default if default is not None else Reply()
+        # Once the scripted queue is empty, each completion request's behaviour comes from
+        # `schedule(request)` when set (seeded fault schedules), else `default`.
+        self.schedule = schedule
         # When set, requests must carry `Authorization: Bearer <api_key>` or get OpenAI's 401.
         self.api_key = api_key
         self.models = tuple(models)
@@ -499,9 +529,12 @@ class OpenAIServer:
         with self._lock:
             self._requests.append(request)
 
-    def _next_behaviour(self) -> Behaviour:
+    def _next_behaviour(self, request: RecordedRequest) -> Behaviour:
         with self._lock:
-            return self._queue.popleft() if self._queue else self.default
+            if self._queue:
+                return self._queue.popleft()
+        # Outside the lock: a schedule may take its own (and read `requests`).
+        return self.schedule(request) if self.schedule is not None else self.default
 
     def _track(self, conn: socket.socket, open_: bool) -> None:
         with self._lock:
@@ -588,7 +621,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send_error(Error(400, message, param=name, code="missing_required_parameter"), "")
         model = str(body["model"])
 
-        behaviour = app._next_behaviour()
+        behaviour = app._next_behaviour(request)
         app._sleep(behaviour.delay)
         if isinstance(behaviour, Error):
             self._send_error(behaviour, model)
@@ -596,7 +629,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_cut(behaviour, body)
         elif body.get("stream") is True:
             self._send_stream(behaviour, body)
+        elif behaviour.bad_chunk is not None:
+            app._sleep(behaviour.stall)
+            data = behaviour.bad_chunk.encode()
+            self._start(200, {"Content-Type": "application/json", "Content-Length": str(len(data))})
+            self.wfile.write(data)
         else:
+            app._sleep(behaviour.stall)
             self._send_json(200, completion_payload(behaviour, body))
 
     def _check_key(self, expected: str | None) -> Error | None:
@@ -649,6 +688,10 @@ class _Handler(BaseHTTPRequestHandler):
         for i, payload in enumerate(chunk_payloads(reply, body)):
             if i:
                 self.server.app._sleep(reply.chunk_delay)
+            if i == reply.stall_after:
+                self.server.app._sleep(reply.stall)
+            if i == reply.bad_chunk_at and reply.bad_chunk is not None:
+                self._write_event(reply.bad_chunk)
             self._write_event(payload)
         self._write_event("[DONE]")
         self.wfile.write(b"0\r\n\r\n")  # end of the chunked body
@@ -659,14 +702,31 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(text=cut.text, usage=False)
             sent = min(cut.after, len(reply.content_pieces()))
             partial = chunk_payloads(reply, body)[: 1 + sent]
+            if cut.framing == "close":
+                self._start(200, {"Content-Type": "text/event-stream; charset=utf-8", "Connection": "close"})
+                for payload in partial:
+                    self.wfile.write(f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode())
+                return self._close()
             self._start_stream()
             for payload in partial:
                 self._write_event(payload)
+        elif cut.framing == "close":
+            data = json.dumps(completion_payload(Reply(text=cut.text), body)).encode()
+            self._start(200, {"Content-Type": "application/json", "Connection": "close"})
+            self.wfile.write(data[: len(data) // 2])
+            return self._close()
         else:
             data = json.dumps(completion_payload(Reply(text=cut.text), body)).encode()
             self._start(200, {"Content-Type": "application/json", "Content-Length": str(len(data))})
             self.wfile.write(data[: len(data) // 2])
         self._abort()
+
+    def _close(self) -> None:
+        # The body's end, as far as a close-delimited response can say: a clean FIN.
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
 
     def _abort(self) -> None:
         # A FIN before the body is complete: the client sees an incomplete message, the way a
