@@ -17,6 +17,7 @@ model over the fixed question set:
 * a loop ("32%의 높은 확률로 30%의 높은 확률로 …") or a figure of absurd precision
   ("-0.000000000000");
 * markup ("up <strong>-</strong>"), the data's labels ("(up)", "previous_close"), or a figure glued to a word ("temperature23.2");
+* rain promised when the chance is at most a few percent (or dryness when it is high);
 * a real figure as the change ("up 269.70 USD" when it rose 0.70), or the missing-data
   example's words ("could not get the data") over data that is all there.
 """
@@ -154,6 +155,24 @@ def _change_role_problem(answer: str, packed: PackedContext) -> str | None:
     return None
 
 
+_SAYS_RAIN = re.compile(r"(?i)\bwill rain\b|\brain is likely\b|\brainy\b|비가 오|비가 올|비 와|비가 내리")
+_DENIES_RAIN = re.compile(r"(?i)\bno rain\b|\bnot rain\b|\bwon't rain\b|\bdry\b|않|없")
+_RAIN_CHANCE = re.compile(r"precipitation_probability(?:_max)?: max (\d+)%")
+
+
+def _rain_problem(answer: str, packed: PackedContext) -> str | None:
+    """"뉴욕은 비가 올 수 있습니다" when the chance of rain is at most 1%, or the reverse."""
+    chances = [int(m.group(1)) for m in _RAIN_CHANCE.finditer(packed.text)]
+    if not chances:
+        return None
+    says, denies = bool(_SAYS_RAIN.search(answer)), bool(_DENIES_RAIN.search(answer))
+    if says and not denies and max(chances) < 30:
+        return f"says it will rain, but the chance is at most {max(chances)}%"
+    if denies and not says and min(chances) >= 70:
+        return f"says it will stay dry, but the chance of rain is at least {min(chances)}%"
+    return None
+
+
 _NO_DATA = re.compile(r"(?i)could not get|cannot answer|no data|가져오지 못|답할 수 없|데이터 없음")
 
 
@@ -233,7 +252,8 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
         missing = [what for what in missing if what not in rates]
     problems = [p for p in (_role_problem(answer, packed), _direction_problem(answer, packed),
                             _source_problem(answer, packed), _currency_problem(answer, packed),
-                            _change_role_problem(answer, packed), _no_data_problem(answer, packed)) if p]
+                            _change_role_problem(answer, packed), _no_data_problem(answer, packed),
+                            _rain_problem(answer, packed)) if p]
     if _repeats_itself(answer):
         problems.append("repeats itself")
     if _MARKUP.search(answer):

@@ -231,3 +231,10 @@ def test_the_datas_labels_copied_as_prose_fail() -> None:
     check = check_answer("The bitcoin price is at 103663.00 USD, up 1.6% over the last 24 hours (rolling) (up)", turn.packed)
     assert any("label" in p for p in check.problems), check
     assert check_answer("The bitcoin price is 103663.00 USD, up 1.6% over the last 24 hours.", turn.packed).ok
+
+
+def test_rain_promised_against_a_one_percent_chance_fails() -> None:
+    packed = turn_for("ko-rain-ny").packed  # chance of rain at most 1%
+    check = check_answer("뉴욕은 비가 오는 날이 올 수 있습니다. 비가 오는 날은 23.2 °C입니다.", packed)
+    assert any("rain" in p for p in check.problems), check
+    assert check_answer("뉴욕은 23.2 °C이고 비가 오지 않을 것으로 보입니다.", packed).ok
