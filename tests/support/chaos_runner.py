@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +191,7 @@ class ChaosRunner:
         self.tried: Counter[str] = Counter()  # command -> questions
         self.input_faults: Counter[str] = Counter()
         self.processes = 0
+        self.own_caches = 0  # processes that started with an empty HTTP cache
         self.slowest = 0.0  # seconds per question, the worst process
         self._lock = threading.Lock()
         self.notes: list[str] = []  # oddities that are not violations, printed with the figures
@@ -213,7 +215,7 @@ class ChaosRunner:
         started = time.monotonic()
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "bot", *session.args], env=self.env, input=session.stdin,
+                [sys.executable, "-m", "bot", *session.args], env=self._env_for(number, session), input=session.stdin,
                 capture_output=True, timeout=deadline, cwd=self.root,
             )
         except subprocess.TimeoutExpired:
@@ -229,6 +231,15 @@ class ChaosRunner:
         self._check_history(label, session, done.returncode, self._rows_of(session))
         if len(self.violations) > found:  # what the process said, to read the findings by
             self.violations.append(f"{label}: its stderr ended {stderr.strip()[-400:]!r}")
+
+    def _env_for(self, number: int, session: Session) -> dict[str, str]:
+        """Half the sessions (by their first question) start with an empty HTTP cache: a cache
+        shared by all would answer most questions fresh, and they would never meet a data fault."""
+        if zlib.crc32(session.asked[0].encode()) % 2:
+            return self.env
+        with self._lock:
+            self.own_caches += 1
+        return {**self.env, "XDG_CACHE_HOME": str(self.root / "caches" / str(number))}
 
     def _decode(self, label: str, data: bytes, name: str) -> str:
         try:
@@ -346,7 +357,8 @@ class ChaosRunner:
     def finish(self, upstream: FaultUpstream, server: OpenAIServer | None = None) -> None:
         self._read_history_back()
         self.violations.extend(file_leaks(self.root, self.secrets))
-        self.violations.extend(f"cache: {p}" for p in cache_problems(self.root / "cache"))
+        for caches in (self.root / "cache", self.root / "caches"):
+            self.violations.extend(f"cache: {p}" for p in cache_problems(caches))
         self.violations.extend(integrity_problems(self.root))
         self.violations.extend(f"another host was reached: {r[:120]}" for r in upstream.sink_requests)
         # Each secret goes to its own host only: no key in what the data sources received, no
@@ -378,7 +390,8 @@ class ChaosRunner:
             self.violations.extend(output_problems(label, stdout, stderr, self.secrets))
 
     def report(self, started: float, *, upstream: FaultUpstream) -> None:
-        print(f"{self.backend}: questions tried by command {dict(self.tried)} in {self.processes} processes,"
+        print(f"{self.backend}: questions tried by command {dict(self.tried)} in {self.processes} processes"
+              f" ({self.own_caches} with an empty HTTP cache),"
               f" {time.monotonic() - started:.0f} s (slowest process {self.slowest:.1f} s a question)")
         if self.schedule is not None:
             print(f"  openai faults by kind ({len(self.schedule.served)} requests): {dict(sorted(self.schedule.injected.items()))}")
