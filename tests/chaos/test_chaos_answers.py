@@ -96,8 +96,12 @@ def test_seeded_answers_on_the_embedded_model_keep_every_invariant(tmp_path: Pat
     print(f"\nchaos answers (embedded) seed {seed}, {questions} questions; replay with BRIEFBOT_CHAOS_SEED={seed}")
     started = time.monotonic()
     with FaultUpstream(seed + 3, kinds=DATA_KINDS, stall_seconds=1.5) as upstream:
+        # One llama.cpp thread: with two, the OpenMP threads spin at every barrier, and whenever
+        # anything else runs on a 2-core machine a decode slows by several times (measured here
+        # under another process's load: 10 questions took 331 s on two threads, 92 s on one).
+        # This test checks invariants, not speed.
         env = _data_env(tmp_path, upstream, BRIEFBOT_BACKEND="local", BRIEFBOT_LOCAL_MODEL_PATH=str(embedded_model),
-                        BRIEFBOT_MODEL="gemma-3-270m", BRIEFBOT_MAX_TOKENS="32")
+                        BRIEFBOT_MODEL="gemma-3-270m", BRIEFBOT_MAX_TOKENS="32", BRIEFBOT_LOCAL_THREADS="1")
         runner = ChaosRunner(tmp_path, env, backend="embedded", secrets=(AV_KEY, CG_KEY), schedule=None,
                              deadline=(180.0, 60.0))
         # One process at a time: two llama.cpp processes would fight over the two cores.
