@@ -93,7 +93,8 @@ def last_user_message(body: Any) -> str:
     for message in reversed(messages or []):
         if isinstance(message, Mapping) and message.get("role") == "user":
             content = message.get("content")
-            return content if isinstance(content, str) else ""
+            # A grounded turn sends "<fenced data>\n\nQuestion: <question>"; the question is the tail.
+            return content.rsplit("\n\nQuestion: ", 1)[-1] if isinstance(content, str) else ""
     return ""
 
 
