@@ -13,74 +13,25 @@ redactor must learn it from the connector runtime: before that fix the key was p
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, RunCli, scratch_env
-from tests.connectors.test_plugin_keys_cli import KEY, TideHandler
+from tests.conftest import RunCli
+from tests.connectors.test_plugin_keys_cli import KEY, PLUGIN, env_with_plugin, tide_url
+
+__all__ = ["tide_url"]  # the fixture, shared with the plugin key tests
 
 OPENAI_KEY = "sk-proj-CANARYcrash0123456789KEYkey5555"
 
-BUGGY_PLUGIN = '''
-from typing import ClassVar, Literal
-
-from connectors.base import Connector, ConnectorParams
-from connectors.records import Observation, Record
-from connectors.transfer import Credentials
-
-
-class TideParams(ConnectorParams):
-    station: str = "Incheon"
-
-
-class TideLevel(Observation):
-    kind: Literal["tide.level"] = "tide.level"
-    level_m: float
-
-
-class TideConnector(Connector[TideParams]):
-    name: ClassVar[str] = "tide"
-    description: ClassVar[str] = "sea level at a tide station"
-    source: ClassVar[str] = "Tide Demo"
-    params_model = TideParams
-    record_types = (TideLevel,)
-    examples = ("station=Incheon",)
-    keywords = ("tide",)
-    key_settings = ("TIDE_API_KEY",)
-    key_required = True
-
-    def fetch(self, params: TideParams) -> list[Record]:
-        key = self.require_key("TIDE_API_KEY", "TIDE_API_KEY", why="tide levels")
-        response = self.ctx.http.get(f"{self.ctx.base_url('TIDE_URL')}/tide", source=self.source,
-                                     params={"station": params.station}, credentials=Credentials(headers={"X-Tide-Key": key}))
-        response.raise_for_status()
-        account = int(key)  # the bug: the author's own keys were numeric account ids
-        return [TideLevel(**self.provenance(response), subject=f"{params.station} #{account}",
-                          as_of=response.fetched_at, level_m=float(response.json()["level_m"]))]
-'''
-
-
-@pytest.fixture
-def tide_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TideHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+# The plugin key tests' connector, with one bug: the author's own keys were numeric account ids.
+_PARSE = '        level = float(response.json()["level_m"])\n'
+BUGGY_PLUGIN = PLUGIN.replace(
+    _PARSE, "        account = int(key)  # the bug: the author's own keys were numeric account ids\n" + _PARSE)
 
 
 def _env(tmp_path: Path, tide_url: str, plugin: str = BUGGY_PLUGIN) -> dict[str, str]:
-    site = tmp_path / "site"
-    (site / "buggy_tide-1.0.dist-info").mkdir(parents=True)
-    (site / "buggy_tide.py").write_text(plugin, encoding="utf-8")
-    (site / "buggy_tide-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: buggy-tide\nVersion: 1.0\n")
-    (site / "buggy_tide-1.0.dist-info" / "entry_points.txt").write_text("[briefbot.connectors]\ntide = buggy_tide:TideConnector\n")
-    return scratch_env(tmp_path, PYTHONPATH=f"{REPO}:{site}", TIDE_URL=tide_url, TIDE_API_KEY=KEY, OPENAI_API_KEY=OPENAI_KEY)
+    return env_with_plugin(tmp_path, tide_url, plugin, "buggy_tide", TIDE_API_KEY=KEY, OPENAI_API_KEY=OPENAI_KEY)
 
 
 def test_a_bug_in_a_plugin_connector_is_exit_1_pointing_to_debug(run_cli: RunCli, tmp_path: Path, tide_url: str) -> None:
@@ -107,6 +58,7 @@ def test_a_bug_in_a_plugin_connector_is_exit_1_pointing_to_debug(run_cli: RunCli
 def test_a_plugin_key_in_the_plugin_s_own_error_is_masked_everywhere(run_cli: RunCli, tmp_path: Path, tide_url: str) -> None:
     # A plugin that names its key when the service refuses it: a documented error (exit 31), not a
     # bug, but the key must not travel into the error line, the context or a model's input.
+    assert BUGGY_PLUGIN != PLUGIN
     refusing = BUGGY_PLUGIN.replace(
         "account = int(key)  # the bug: the author's own keys were numeric account ids",
         "from connectors.errors import SourceUnavailable\n        raise SourceUnavailable(f'tide refused key {key}')",

@@ -79,18 +79,20 @@ def tide_url() -> Iterator[str]:
     server.server_close()
 
 
-def installed_plugin(root: Path) -> Path:
+def installed_plugin(root: Path, source: str = PLUGIN, module: str = "tide_plugin") -> Path:
     """A directory that, on PYTHONPATH, is an installed distribution with an entry point."""
     site = root / "site"
-    (site / "tide_plugin-1.0.dist-info").mkdir(parents=True)
-    (site / "tide_plugin.py").write_text(PLUGIN, encoding="utf-8")
-    (site / "tide_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: tide-plugin\nVersion: 1.0\n")
-    (site / "tide_plugin-1.0.dist-info" / "entry_points.txt").write_text("[briefbot.connectors]\ntide = tide_plugin:TideConnector\n")
+    info = site / f"{module}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[briefbot.connectors]\ntide = {module}:TideConnector\n")
     return site
 
 
-def env_with_plugin(tmp_path: Path, tide_url: str, **extra: str) -> dict[str, str]:
-    site = installed_plugin(tmp_path)
+def env_with_plugin(tmp_path: Path, tide_url: str, source: str = PLUGIN, module: str = "tide_plugin",
+                    **extra: str) -> dict[str, str]:
+    site = installed_plugin(tmp_path, source, module)
     return scratch_env(tmp_path, PYTHONPATH=f"{REPO}:{site}", TIDE_URL=tide_url, **extra)
 
 
