@@ -8,8 +8,9 @@ main figure must be stated. An answer that fails is not shown as if it were righ
 
 1. ``model``: the free answer passed;
 2. ``model-constrained``: one retry under a grammar built from the data
-   (:mod:`prompts.answer_grammar`: only the data's numbers, the asked figures first), when
-   the failure was one a grammar can mend, and that passed;
+   (:mod:`prompts.answer_grammar`: only the data's figures with their units, the asked
+   figures first, one sentence) that also passes over phrases the data contradicts
+   (:mod:`prompts.answer_bans`), and that passed;
 3. ``program``: a short answer composed from the facts (:mod:`prompts.composed`), labelled.
 
 An embedded answer is one short line, so it is shown once checked rather than streamed.
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.llm.events import Reply, TokenUsage
 from prompts.composed import program_answer
+from prompts.answer_bans import contradicting_phrases
 from prompts.answer_grammar import answer_grammar
 from prompts.fewshot import ANSWER_STOPS, completion_prompt
 from prompts.packer import PackedContext
@@ -32,10 +34,9 @@ from prompts.verify import AnswerCheck, check_answer
 
 AnswerSource = Literal["model", "model-constrained", "program"]
 
-# One sentence or two; the examples are about 40 tokens long. The constrained retry asks for
-# the asked figures first, so it needs less room.
+# One sentence or two; the examples are about 40 tokens long. The constrained retry's grammar
+# bounds its one sentence in characters, so it ends inside the same limit.
 ANSWER_MAX_TOKENS = 96
-CONSTRAINED_MAX_TOKENS = 48
 # /retry asks for a different answer: greedy decoding would repeat the last one exactly.
 RESAMPLE_TEMPERATURE = 0.7
 
@@ -46,7 +47,8 @@ class TextCompleter(Protocol):
     model: str
 
     def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
-                      grammar: str | None = None, seed: int | None = None, context: str = "") -> object: ...
+                      grammar: str | None = None, seed: int | None = None, context: str = "",
+                      banned: Sequence[str] = ()) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,9 @@ def answer_grounded(backend: TextCompleter, packed: PackedContext, question: str
     else:
         text, check = attempt()
     source: AnswerSource = "model"
-    if not check.ok and constrained_retry and grammar_can_fix(check):
+    if not check.ok and constrained_retry:
         on_status("checking")
-        text, check = attempt(max_tokens=CONSTRAINED_MAX_TOKENS, grammar=answer_grammar(packed, lang))
+        text, check = attempt(grammar=answer_grammar(packed, lang, question), banned=contradicting_phrases(packed))
         source = "model-constrained"
     if not check.ok:
         text, source = program_answer(packed, lang), "program"
@@ -114,18 +116,6 @@ def with_citation(text: str, packed: PackedContext, lang: str) -> str:
         if entry not in cited and label.lower() not in text.lower():
             cited.append(entry)
     return f"{text.rstrip('.')} ({'; '.join(cited)})." if cited else text
-
-
-def grammar_can_fix(check: AnswerCheck) -> bool:
-    """Whether the constrained retry can mend what the check found.
-
-    Its grammar settles the numbers (only the data's, the asked figures first, none glued to
-    a word) and forbids markup. It cannot settle a direction word, a currency word, the
-    language of a Korean answer or a loop: on the bundled model a retry repeated those
-    failures, so the program answers at once instead of after another second or two.
-    """
-    grammar_settles = ("states ", "writes markup", "glues a number", "more digits than")
-    return bool(check.unverified or check.missing) or any(p.startswith(grammar_settles) for p in check.problems)
 
 
 _SENTENCE_END = re.compile(r"[.!?。](?=\s|$)")

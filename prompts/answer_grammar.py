@@ -4,96 +4,197 @@ A base model that failed the check once gets one more try under a llama.cpp GBNF
 built from the data, so the failures the check saw most on the bundled 270M model cannot
 happen again:
 
-* every number it writes is one of the data's quantities (dates and clock times left out:
-  the program cites the as-of time itself, and a grammar that offered them let the model
-  glue a date onto a figure, "-1.2025-03-14"), and a number is never followed by a digit;
-* the figures the question asks for (each subject's headline figure, or each conversion's
+* every number it writes is one of the data's quantities *with its unit* (dates and clock
+  times left out: the program cites the as-of time itself), spelled for the answer's
+  language: "269.70 USD" or "269.70달러", never "269.70원"; a percentage stays one;
+* the figures the question asks for (each subject's headline figures, or each conversion's
   result, as :func:`prompts.verify.asked_figures` defines them) come first, in the data's
-  order, after at most a short lead-in, so an answer cannot leave them out or open with
-  the previous close instead of the price;
-* no markup (tags, asterisks), and an English answer has no Hangul.
+  order, after a lead-in of at most 48 characters without digits, so an answer cannot leave
+  them out or open with the previous close instead of the price;
+* one sentence: no full stop before the end, which is "." in English and "다." in Korean
+  (so a Korean answer is Korean); the words are bounded and at most two more figures follow
+  the asked ones, so the sentence ends well inside the token limit instead of being cut;
+* every figure follows a space (none glued to a word); no markup, no brackets (so none of
+  the data's labels, "(up)", "(rolling)", and no figure restated in brackets after itself),
+  no underscores (field names), and an English answer has no Hangul.
 
-The words stay the model's own. The check still runs afterwards (direction, currency,
-language of a Korean answer), so a grammar that lets something through is caught.
+The words stay the model's own. The check still runs afterwards (direction, rain, a copied
+"no data"), so a grammar that lets something through is caught.
 """
 
 from __future__ import annotations
 
+import re
+
 from prompts.fewshot import condense
-from prompts.grounding import extract_numbers
+from prompts.figures import Figure, stated_figures, stated_part
 from prompts.packer import PackedContext
-from prompts.verify import stated_part
 
-# Characters before the first asked figure: enough for "서울은 지금 " or "The USD/KRW rate is ",
-# too few to wander off. (The lead is counted in characters, which the grammar sees.)
-LEAD_MAX_CHARS = 48
+# Characters before the first asked figure: enough for "서울은 지금" or "The USD/KRW rate is",
+# too few to wander off (the grammar counts characters, not tokens). There is always one: an
+# answer that opens with a bare figure ("71,000 KRW, 4100 KRW, 6.1% 였습니다") names nothing.
+LEAD_MAX_CHARS = 40
+KO_LEAD_MAX_WORDS = 3
+# Words between two figures: room for "up 0.70 USD from the previous close, 0.26%", not for a
+# second answer. Up to two more of the data's figures may follow the asked ones.
+CLAUSE_MAX_CHARS = 32
+
+# How each unit may be written after its number, by answer language. A unit not listed is
+# written as the data writes it.
+_SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "KRW": {"ko": ("원", " 원", " KRW"), "en": (" KRW", " won")},
+    "USD": {"ko": (" USD", " 달러", "달러"), "en": (" USD", " dollars")},
+    "EUR": {"ko": (" EUR", " 유로", "유로"), "en": (" EUR", " euros")},
+    "JPY": {"ko": (" JPY", " 엔", "엔"), "en": (" JPY", " yen")},
+    "°C": {"ko": (" °C", "°C", "도"), "en": (" °C", "°C")},
+}
+# "지난 3개월", "6 months", "24 hours": a period the question or the data names may be
+# written as such (it is not a figure, and the number check does not read it as one).
+_PERIOD = re.compile(r"(?:지난|최근)\s?\d{1,3}\s?(?:일|주|개월|년|시간)|\d{1,3}\s?개월|\b\d{1,3}\s(?:hours?|days?|weeks?|months?|years?)\b")
 
 
-def allowed_numbers(packed_text: str) -> list[str]:
-    """Every quantity as the condensed context writes it, longest first.
-
-    The number check's own reading (:func:`prompts.grounding.extract_numbers`), so dates,
-    clock times and identifiers ("005930" of 005930.KS) are not quantities here either.
-    """
-    found: set[str] = set()
-    for n in extract_numbers(condense(packed_text)):
-        found.update({n.text, n.text.lstrip("+")})
-    return sorted(found, key=lambda s: (-len(s), s))
+# A Korean answer opens with the question's own words (its particles and question endings
+# dropped), a few nouns an answer about this data needs, and particles: an open lead gave
+# "멜라니아는", "깡통이" and "르구르르르…" for the subject.
+_KO_PARTICLE = ("이랑", "랑", "에서", "으로", "에", "은", "는", "이", "가", "를", "을", "로", "와", "과", "도", "의")
+_KO_QUESTION_WORD = re.compile(r"^(?:얼마|알려|어때|어떻|몇|뭐|비교|와$|야$)")
+_KO_NOUNS = {"weather": ("오늘", "이번 주", "기온", "날씨", "강수확률", "최고", "최저"), "air": ("오늘", "공기", "미세먼지"),
+             "stocks": ("가격", "주가", "종가", "전일"), "crypto": ("가격", "시세", "종가", "전일"), "fx": ("환율",)}
 
 
-def required_figures(packed: PackedContext) -> list[list[str]]:
-    """For each figure the answer must state, the ways the data writes it (in the data's order).
+def _korean_lead_words(question: str, packed: PackedContext) -> list[str]:
+    words = {"현재", "지금"}
+    for ref in packed.sources:
+        words.update(_KO_NOUNS.get(ref.kind.split(".")[0], ()))
+    for word in re.findall(r"[A-Za-z\uac00-\ud7a3-]+", question):
+        if _KO_QUESTION_WORD.match(word):
+            continue
+        stem = next((word[: -len(p)] for p in _KO_PARTICLE if word.endswith(p) and len(word) > len(p) + 1), word)
+        words.add(stem)
+    return sorted(words)
 
-    A conversion answers its question with its result; otherwise each subject's headline.
-    """
+
+def _spellings(figure: Figure, lang: str) -> list[str]:
+    units = _SPELLINGS.get(figure.unit, {}).get(lang) or ((f" {figure.unit}",) if figure.unit not in ("", "%") else ("",))
+    texts = [figure.text]
+    if figure.text.startswith(("-", "+", "−")):
+        texts.append(figure.text[1:])  # "fell 0.17%": the direction word carries the sign
+    return [t + u for t in texts for u in units]
+
+
+# "vs previous_close 269.00 USD": the model took the previous close for the price more than any
+# other figure, and an answer needs no more than "from the previous close" with the change.
+_PREVIOUS_CLOSE = re.compile(r"vs previous_close [^,\n]*")
+
+
+def allowed_figures(packed: PackedContext) -> list[Figure]:
+    """Every quantity the condensed context gives with a unit (the number check's own reading,
+    so dates, clock times and identifiers are not quantities here either; nor are counts such
+    as "6 points" or "26 min ago"), except the previous close."""
+    return stated_figures(_PREVIOUS_CLOSE.sub("", condense(packed.text)))
+
+
+def _converted_amounts(packed: PackedContext) -> list[Figure]:
+    """What each conversion converts ("250 USD" of "250 USD = 363,410 KRW"), which an answer
+    may name before its result."""
+    return [f for line in packed.derived_text if line.startswith("conversion:") and "=" in line
+            for f in stated_figures(line.split("=", 1)[0])]
+
+
+def required_figures(packed: PackedContext) -> list[list[Figure]]:
+    """For each subject (or conversion) the answer must cover, the figures that would cover it,
+    in the data's order: a conversion's result; otherwise each subject's headline figures."""
     conversions = [line.split("=", 1)[1] for line in packed.derived_text if line.startswith("conversion:") and "=" in line]
     if conversions:
-        wanted = [_figure(result) for result in conversions]
+        wanted = [stated_figures(result)[:2] for result in conversions]  # the amount, and its 만/억 reading
     else:
-        by_subject: dict[str, list[str]] = {}
+        by_subject: dict[str, list[Figure]] = {}
         for ref in packed.sources:
-            by_subject.setdefault(ref.subject, []).extend(_figure(stated_part(ref.headline)))
+            by_subject.setdefault(ref.subject, []).extend(stated_figures(stated_part(ref.headline)))
         wanted = list(by_subject.values())
-    return [_unique(texts) for texts in wanted if texts]
+    return [figs for figs in wanted if figs]
 
 
-def _figure(text: str) -> list[str]:
-    """The first figure of ``text`` and its 만/억 reading if written beside it ("14만 5,364")."""
-    numbers = extract_numbers(text)
-    if not numbers:
-        return []
-    readings = [n.text for n in numbers[1:2] if any(unit in n.text for unit in "만억조")]
-    return [numbers[0].text, *readings]
-
-
-def answer_grammar(packed: PackedContext, lang: str) -> str:
+def answer_grammar(packed: PackedContext, lang: str, question: str = "") -> str:
     """The GBNF grammar for one constrained answer line over ``packed``."""
     required = required_figures(packed)
-    numbers = allowed_numbers(packed.text) + [text for texts in required for text in texts] or ["0"]
-    # No digits outside the numbers, no markup (a small model fills a gap with <strong> tags),
-    # and no Hangul in an English answer.
-    text_class = "[^0-9\\n<>*_#`]" if lang == "ko" else "[^0-9\\n<>*_#`\\uac00-\\ud7a3]"
+    allowed = allowed_figures(packed) + [f for figs in required for f in figs]
+    data_periods = {m.group(0).strip() for m in _PERIOD.finditer(condense(packed.text))}
+    question_periods = {m.group(0).strip() for m in _PERIOD.finditer(question)}
+    # Words are letters, spaces and a few marks: no digits outside the figures, no markup,
+    # brackets, hyphens ("------") or currency symbols (the unit follows its figure), and no
+    # sentence end but the last. An English answer's letters are Latin, a Korean answer's
+    # Hangul ("6.1% from 앵커의 답변" mixed the two; the figures spell their own units).
+    # Every figure follows a space: none is glued to a word. Before the first figure only the
+    # question's own period ("지난 3개월") or a conversion's amount ("250 USD is") may be
+    # written; the data's periods ("24 hours") only after it.
+    letters = "\\uac00-\\ud7a3" if lang == "ko" else "a-zA-Z\\u00c0-\\u024f"
+    lead_extras = sorted(question_periods) + [s for f in _converted_amounts(packed) for s in _spellings(f, lang)]
+    if lang == "ko":
+        lead = [f"lead ::= leadword (\" \" leadword){{0,{KO_LEAD_MAX_WORDS - 1}}}",
+                f"leadword ::= ({_alternatives(_korean_lead_words(question, packed) + lead_extras)}) particle?",
+                f"particle ::= {_alternatives(list(_KO_PARTICLE))}"]
+    else:
+        lead = [f"lead ::= leadword{{2,{LEAD_MAX_CHARS}}}",
+                "leadword ::= char" + (f" | {_alternatives(lead_extras)}" if lead_extras else "")]
     rules = [
-        f'root ::= " " lead {" gap ".join(f"fig{i}" for i in range(len(required)))} rest "\\n"'
-        if required else 'root ::= " " rest "\\n"',
-        f"lead ::= text{{0,{LEAD_MAX_CHARS}}}",
-        "gap ::= piece*",
-        "rest ::= piece*",
-        "piece ::= text | number text",
-        f"text ::= {text_class}",
-        f"number ::= {_alternatives(numbers)}",
+        *lead,
+        f"gap ::= word{{1,{CLAUSE_MAX_CHARS}}}",
+        f"char ::= [{letters} ,'/:;&]",
+        "word ::= char" + (f" | {_alternatives(sorted(data_periods | question_periods))}" if data_periods | question_periods else ""),
+        'end ::= "다."' if lang == "ko" else 'end ::= "."',
     ]
-    # A required figure is a whole number: the next character is not a digit.
-    rules += [f"fig{i} ::= ({_alternatives(texts)}) text" for i, texts in enumerate(required)]
+    if len(required) == 1:
+        # One asked figure: whichever the model states first, it does not state it again
+        # ("from 269.70 USD to 269.70 USD").
+        groups = _by_value(required[0])
+        rules.append('root ::= " " lead " " (' + " | ".join(f"fig{i} tail{i}" for i in range(len(groups))) + ') end "\\n"')
+        for i, group in enumerate(groups):
+            rules.append(f"fig{i} ::= {_spelled(group, lang)}")
+            rules += _tail(f"tail{i}", [f for f in allowed if not _same_value(f, group[0])], lang)
+    else:
+        figs = " ".join(f'gap " " fig{i}' if i else "fig0" for i in range(len(required)))
+        rules.append(f'root ::= " " lead " " {figs} tail end "\\n"' if required else 'root ::= " " lead tail end "\\n"')
+        rules += _tail("tail", allowed, lang)
+        rules += [f"fig{i} ::= {_spelled(figs_i, lang)}" for i, figs_i in enumerate(required)]
     return "\n".join(rules)
+
+
+def _tail(name: str, figs: list[Figure], lang: str) -> list[str]:
+    """Words after a figure, with up to two more figures, never the same one twice in a row."""
+    clause = f"word{{1,{CLAUSE_MAX_CHARS}}}"
+    rules, branches = [], []
+    for j, group in enumerate(_by_value(figs)):
+        rest = [f for f in figs if not _same_value(f, group[0])]
+        second = f'({clause} " " ({_spelled(rest, lang)}))? ' if rest else ""
+        branches.append(f"{name}n{j}")
+        rules.append(f"{name}n{j} ::= ({_spelled(group, lang)}) {second}word{{0,{CLAUSE_MAX_CHARS}}}")
+    more = f' | {clause} " " ({" | ".join(branches)})' if branches else ""
+    return [f"{name} ::= word{{0,{CLAUSE_MAX_CHARS}}}{more}", *rules]
+
+
+def _spelled(figs: list[Figure], lang: str) -> str:
+    return _alternatives([s for f in figs for s in _spellings(f, lang)])
+
+
+def _same_value(a: Figure, b: Figure) -> bool:
+    """The same amount, however written: "162,876,000", "162876000", "1억 6,288만", "-0.17%"."""
+    return a.unit == b.unit and abs(abs(a.value) - abs(b.value)) <= max(abs(b.value) * 1e-3, 1e-9)
+
+
+def _by_value(figs: list[Figure]) -> list[list[Figure]]:
+    groups: list[list[Figure]] = []
+    for f in figs:
+        group = next((g for g in groups if _same_value(f, g[0])), None)
+        if group is None:
+            groups.append([f])
+        else:
+            group.append(f)
+    return groups
 
 
 def _alternatives(values: list[str]) -> str:
     return " | ".join(_gbnf_string(v) for v in sorted(set(values), key=lambda s: (-len(s), s)))
-
-
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 def _gbnf_string(value: str) -> str:

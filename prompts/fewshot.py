@@ -11,8 +11,9 @@ grounded question is asked as the next item of a list of worked examples:
     Question: <the question>
     Answer:                                      the model writes one line; a newline ends it
 
-The examples cover each answer shape (a current reading, a rate and a conversion, a price
-with its change, a forecast's high and low, a trend, a comparison, missing data). Their
+The examples cover each answer shape (a current reading, a rate, a conversion, a price
+with its change, a forecast's high and low, a trend, a comparison or two subjects, missing
+data). Their
 figures are invented for the examples and share none with real data, so a copied example
 number is caught by the number check. Style follows the persona: the Korean examples are
 written in 존댓말, ``analyst`` gets terse ones.
@@ -50,6 +51,12 @@ _EN = [
         "How many dollars is 40 pounds?",
         "40 GBP is 50.87 USD at 1.2718 USD per pound.",
         "40 GBP = 50.87 USD at 1.2718.",
+    ),
+    Example(
+        "## CHF/USD rate · Frankfurter (ECB) · 2024-02-09 16:00 CET (2 h ago)\nrate: 1.1427 USD per 1 CHF",
+        "How is the Swiss franc doing?",
+        "The Swiss franc is at 1.1427 USD per 1 CHF.",
+        "CHF/USD 1.1427.",
     ),
     Example(
         "## MSFT quote · Yahoo Finance · 2024-05-20 16:00 EDT (1 h ago)\nname: Microsoft Corporation\n"
@@ -107,6 +114,14 @@ _KO = [
         "리플 지금 얼마예요?",
         "리플은 742원으로, 전일 종가보다 12원(-1.59%) 내렸습니다.",
         "KRW-XRP 742원, -1.59%.",
+    ),
+    Example(
+        "## KRW-SOL quote · Upbit · 2024-11-18 09:20 KST (2분 전)\nprice: 318400 KRW\n"
+        "change: 5600 KRW, change_pct: 1.79% vs previous_close 312800 KRW\n"
+        "## CNY/KRW rate · Frankfurter (ECB) · 2024-11-15 16:00 CET (3일 전)\nrate: 193.26 KRW per 1 CNY",
+        "솔라나랑 위안화 환율 알려줘",
+        "솔라나는 318400원으로 1.79% 올랐고, 위안화 환율은 1위안당 193.26원입니다.",
+        "KRW-SOL 318400원 +1.79%; CNY/KRW 193.26원.",
     ),
     Example(
         "## Gwangju, South Korea · Open-Meteo · 2024-04-15 07:00 KST (5분 전)\ndaily, 7 points:\n"

@@ -120,10 +120,12 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일|\b(\d{1,2})월\s*(\d{1,2})일")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::\d{2})?\b")
+# "08-23", "01-26~02-01": a day of a month, as headlines, summaries and tables write it.
+MONTH_DAY = re.compile(r"(?<![\d.,-])(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d|[.,]\d)")
 # Numbers that are names, not quantities: PM2.5, PM10, 52-week, 24h, list markers.
 _IDENTIFIER = re.compile(
     r"(?i)\bpm\s?(?:2\.5|10)\b|\b\d{1,3}\s?(?:d|h|days?|hours?|weeks?|months?|years?)\b|"
-    r"\d{1,3}\s?(?:일|시간|주|개월|년)(?=\s?(?:변동|간|동안))|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
+    r"\d{1,3}\s?(?:일|시간|주|개월|년)(?=\s?(?:변동|간|동안))|(?:지난|최근)\s?\d{1,3}\s?(?:일|시간|주|개월|년)|\d{1,3}\s?개월|\b52[- ]?(?:week|wk)s?\b|52주|\b24\s?(?:h|hours?|hr)\b|24시간|"
     r"\b\d{6}\.K[SQ]\b|^\s*\d+[.)]\s|\bwmo\b|\b[A-Z]{2,}\d+\b|\bO3\b|\bNO2\b|\bSO2\b|\bCO2\b"
 )
 _KO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
@@ -194,6 +196,7 @@ def extract_numbers(text: str) -> list[_Num]:
     masked = _IDENTIFIER.sub(lambda m: " " * len(m.group(0)), text)
     masked = _DATE.sub(lambda m: " " * len(m.group(0)), masked)
     masked = _TIME.sub(lambda m: " " * len(m.group(0)), masked)
+    masked = MONTH_DAY.sub(lambda m: " " * len(m.group(0)), masked)
     found: list[tuple[int, int, _Num]] = []
     for m in _NUMBER.finditer(masked):
         n = _to_num(m.group(0))
@@ -229,18 +232,21 @@ def _times(text: str) -> set[str]:
     return {f"{int(m.group(1)):02d}:{m.group(2)}" for m in _TIME.finditer(text)}
 
 
-def reference_numbers(packed: PackedContext) -> list[float]:
+def reference_numbers(packed: PackedContext, *, derived: bool = True) -> list[float]:
     """Numbers an answer may use: the context's, the facts', and changes within one block.
 
     Changes between two numbers of the same block (absolute and percent) and inverses of
     exchange rates are what the facts code derives; pairs across blocks are not, so an
-    answer cannot launder an arbitrary number through unrelated figures.
+    answer cannot launder an arbitrary number through unrelated figures. Without
+    ``derived``, only the numbers the context states.
     """
     refs: list[float] = [f.number for f in packed.facts if f.number is not None]
     blocks = re.split(r"\n(?=## )", packed.text)
     for block in blocks:
         nums = [n.value for n in extract_numbers(block)]
         refs.extend(nums)
+        if not derived:
+            continue
         uniq = sorted(set(nums))[:80]  # bounded: pairs grow quadratically
         for a in uniq:
             for b in uniq:
@@ -253,14 +259,14 @@ def reference_numbers(packed: PackedContext) -> list[float]:
     return refs
 
 
-def check_numbers(answer: str, packed: PackedContext) -> list[str]:
+def check_numbers(answer: str, packed: PackedContext, *, derived: bool = True) -> list[str]:
     """Numbers in ``answer`` that the context neither states nor derives, as written.
 
     Tolerates rounding (to the precision the answer wrote), thousands separators, 억/조/만
     and million/billion scales, signs dropped in prose ("fell 0.2%"), and simple Korean
     numerals (삼만). Dates and clock times must match ones in the context.
     """
-    refs = sorted({abs(r) for r in reference_numbers(packed)})
+    refs = sorted({abs(r) for r in reference_numbers(packed, derived=derived)})
     flagged: list[str] = []
     for n in extract_numbers(answer):
         v = abs(n.value)
@@ -272,7 +278,9 @@ def check_numbers(answer: str, packed: PackedContext) -> list[str]:
     context_dates, context_times = _dates(packed.text, expand=True), _times(packed.text)
     # Tables write dates as MM-DD under a "date(2024)" header; the full date is the same day.
     context_years = set(re.findall(r"(?<!\d)(20\d\d)(?!\d)", packed.text))
-    for d in sorted(_dates(answer) - context_dates):
+    # Days written as MM-DD ("on 01-28") must be the data's days too.
+    month_days = {m.group(0) for m in MONTH_DAY.finditer(_DATE.sub(" ", answer))}
+    for d in sorted((_dates(answer) | month_days) - context_dates):
         if len(d) == 10 and d[5:] in context_dates and d[:4] in context_years:
             continue
         flagged.append(d)

@@ -15,6 +15,9 @@ grammar allows, it only asks llama.cpp less often.
 from __future__ import annotations
 
 import ctypes
+import re
+import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +28,15 @@ from bot.errors import EmbeddedModelError
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
+_MAX_BANNED_PICKS = 16
 _TOKEN_DATA = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)
+
+
+def _normal(text: str) -> str:
+    """Lower case, runs of spaces as one, and Hangul split into its letters (NFD), so a stem
+    matches every ending that changes its last syllable: "내리" is in 내린, 내릴, 내림 and
+    내립니다. A leading space marks a word start (" up" is not "support")."""
+    return unicodedata.normalize("NFD", re.sub(r"\s+", " ", text.lower()))
 
 
 class GreedyGrammarFilter:
@@ -35,7 +46,7 @@ class GreedyGrammarFilter:
     best-scoring token; create one per completion (the grammar keeps its parse state).
     """
 
-    def __init__(self, llm: Llama, grammar: str, *, prompt_tokens: int) -> None:
+    def __init__(self, llm: Llama, grammar: str, *, prompt_tokens: int, banned: Sequence[str] = ()) -> None:
         import llama_cpp
 
         self._lib: Any = llama_cpp
@@ -44,18 +55,42 @@ class GreedyGrammarFilter:
         if not self._sampler:
             raise EmbeddedModelError("llama.cpp refused the answer grammar", hint="run with --debug and report it")
         self._accepted = prompt_tokens  # tokens of input_ids the grammar has consumed
+        self._prompt_tokens = prompt_tokens
+        self._llm = llm
+        self._banned = [_normal(p) for p in banned if p.strip()]
         self._n_vocab = int(llm.n_vocab())
         self._full: Any = None  # the whole-vocabulary candidate array, built on first need
         self.full_passes = 0  # how often the whole vocabulary was needed (for the benchmark)
+        self.banned_hits = 0  # how often a banned phrase was passed over
 
     def __call__(self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
         for token in input_ids[self._accepted:]:
             self._lib.llama_sampler_accept(self._sampler, int(token))
         self._accepted = len(input_ids)
-        best = int(np.argmax(scores))
-        if self._allows(best, float(scores[best])):
-            return scores
+        for _ in range(_MAX_BANNED_PICKS):
+            best = int(np.argmax(scores))
+            if not self._allows(best, float(scores[best])):
+                scores = self._mask(scores)
+                best = int(np.argmax(scores))
+            if not self._completes_banned(input_ids, best):
+                return scores
+            self.banned_hits += 1
+            scores = scores.copy()
+            scores[best] = -np.inf
+        # Past this many banned picks in one step, the grammar alone decides (never a token
+        # the grammar refuses: llama.cpp cannot accept one).
         return self._mask(scores)
+
+    def _completes_banned(self, input_ids: npt.NDArray[np.intc], token: int) -> bool:
+        if not self._banned:
+            return False
+        written = [int(t) for t in input_ids[self._prompt_tokens:]]
+        before = self._text(written)
+        after = self._text([*written, token])
+        return any(after.count(p) > before.count(p) for p in self._banned)
+
+    def _text(self, tokens: list[int]) -> str:
+        return _normal(self._llm.detokenize(tokens).decode("utf-8", errors="ignore")) if tokens else ""
 
     def _allows(self, token: int, logit: float) -> bool:
         one = (self._lib.llama_token_data * 1)(self._lib.llama_token_data(token, logit, 0.0))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,10 +71,12 @@ class LocalBackend:
         return self._chat_format is None
 
     def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
-                      grammar: str | None = None, seed: int | None = None, context: str = "") -> TextCompletion:
+                      grammar: str | None = None, seed: int | None = None, context: str = "",
+                      banned: Sequence[str] = ()) -> TextCompletion:
         """Continue ``prompt`` as it is (no chat format); greedy unless ``temperature`` > 0.
 
         ``grammar`` (llama.cpp GBNF) restricts what can be written: the constrained retry.
+        ``banned`` phrases are passed over too, under a grammar and greedy decoding only.
         ``context`` names the llama.cpp context to use (one per few-shot prefix), so each
         keeps its prefix evaluated.
         """
@@ -95,7 +97,7 @@ class LocalBackend:
         if grammar is not None and temperature == 0:
             from llama_cpp import LogitsProcessorList
 
-            lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(tokens))
+            lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(tokens), banned=banned)
             kwargs["logits_processor"] = LogitsProcessorList([lazy])
         elif grammar is not None:
             from llama_cpp.llama_grammar import LlamaGrammar

@@ -9,7 +9,8 @@ import pytest
 from bot.grounded import GroundedTurn, prepare_grounded_turn
 from bot.settings import Settings
 from prompts.composed import program_answer
-from prompts.answer_grammar import allowed_numbers, answer_grammar, required_figures
+from prompts.figures import Figure
+from prompts.answer_grammar import allowed_figures, answer_grammar, required_figures
 from prompts.fewshot import completion_prompt, condense, examples, prefix
 from prompts.grounding import extract_numbers
 from prompts.verify import check_answer
@@ -109,29 +110,44 @@ def test_korean_examples_are_polite_and_analyst_ones_terse() -> None:
     assert len(prefix("en", terse=True)) < len(prefix("en"))
 
 
-def test_the_grammar_offers_exactly_the_context_numbers() -> None:
+def _texts(groups: list[list[Figure]]) -> list[list[str]]:
+    return [[f.text for f in group] for group in groups]
+
+
+def test_the_grammar_offers_exactly_the_context_figures_with_their_units() -> None:
     turn = turn_for("ko-btc")
-    numbers = allowed_numbers(turn.packed.text)
-    assert "162876000" in numbers and "1453.64" not in numbers
-    # dates, times and the identifier's digits are not quantities
-    assert not any(n.startswith("2025") or ":" in n for n in numbers)
+    offered = {(f.text, f.unit) for f in allowed_figures(turn.packed)}
+    assert ("162876000", "KRW") in offered and ("-0.17%", "%") in offered
+    # dates, times, the identifier's digits, counts and the previous close are not offered
+    assert not any(t.startswith("2025") or ":" in t or t in ("163158000", "1453.64") for t, _ in offered)
     grammar = answer_grammar(turn.packed, "ko")
-    assert '"162,876,000"' in grammar and "text ::= [^0-9\\n<>*_#`]" in grammar
+    assert '"162,876,000원"' in grammar and '"162,876,000 KRW"' in grammar and '"162,876,000 USD"' not in grammar
+    assert "char ::= [\\uac00-\\ud7a3 ,'/:;&]" in grammar  # a Korean answer's words are Hangul
+    assert 'end ::= "다."' in grammar
 
 
 def test_the_grammar_puts_the_asked_figures_first_in_the_data_order() -> None:
     turn = turn_for("ko-compare-stocks")  # Samsung, then Apple
-    required = required_figures(turn.packed)
-    assert required == [["71,000"], ["269.70"]]
+    assert _texts(required_figures(turn.packed)) == [["71,000", "+6.1%"], ["269.70", "+0.26%"]]
     grammar = answer_grammar(turn.packed, "ko")
-    assert 'root ::= " " lead fig0 gap fig1 rest "\\n"' in grammar
-    assert 'fig1 ::= ("269.70") text' in grammar
+    assert 'root ::= " " lead " " fig0 gap " " fig1 tail end "\\n"' in grammar
+    fig1 = next(line for line in grammar.splitlines() if line.startswith("fig1 ::="))
+    assert '"269.70 USD"' in fig1 and '"269.70달러"' in fig1 and "원" not in fig1
+
+
+def test_one_asked_figure_is_not_stated_twice_in_a_row() -> None:
+    grammar = answer_grammar(turn_for("en-aapl").packed, "en")
+    price_rule = next(line for line in grammar.splitlines() if line.startswith("fig") and '"269.70 USD"' in line)
+    tail_rules = [line for line in grammar.splitlines() if line.startswith(price_rule.split()[0].replace("fig", "tail"))]
+    assert tail_rules and all('"269.70 USD"' not in line.split("::=", 1)[1].split("(", 2)[1] for line in tail_rules[1:2])
 
 
 def test_a_conversion_asks_for_its_result() -> None:
     turn = turn_for("ko-convert-100usd")
-    assert required_figures(turn.packed) == [["145,364", "14만 5,364"]]
-    assert "\\uac00" in answer_grammar(turn.packed, "en")  # an English answer: no Hangul
+    assert _texts(required_figures(turn.packed)) == [["145,364", "14만 5,364"]]
+    english = answer_grammar(turn.packed, "en")
+    assert "char ::= [a-zA-Z\\u00c0-\\u024f ,'/:;&]" in english  # an English answer: no Hangul
+    assert '"100 USD"' in english.splitlines()[1]  # the converted amount may lead: "100 USD is …"
 
 
 def test_the_wrong_direction_fails() -> None:
@@ -201,7 +217,7 @@ def test_a_rates_unit_one_is_not_its_figure() -> None:
     turn = turn_for("en-eurjpy")  # headline "1 EUR = 161.88 JPY"
     assert not check_answer("The EUR/JPY rate is 1 EUR.", turn.packed).ok
     assert check_answer("The EUR/JPY rate is 161.88 JPY per 1 EUR.", turn.packed).ok
-    assert required_figures(turn.packed) == [["161.88"]]
+    assert _texts(required_figures(turn.packed)) == [["161.88"]]
 
 
 def test_a_ticker_with_digits_is_not_a_glued_number() -> None:
@@ -216,14 +232,27 @@ def test_an_answer_cut_by_the_token_limit_keeps_its_complete_sentences() -> None
     assert complete_sentences("Bitcoin is at 103,663.00 USD, up 1.6") == ""  # a decimal point ends nothing
 
 
-def test_the_retry_is_spent_only_on_what_a_grammar_can_mend() -> None:
-    from bot.embedded_answer import grammar_can_fix
+def test_any_failed_answer_gets_the_constrained_retry_with_the_datas_bans() -> None:
+    from bot.embedded_answer import answer_grounded
 
-    turn = turn_for("en-gs2c")  # fell 0.66%
-    wrong_direction = check_answer("GameStop Corp. is at 19.95 EUR, up 0.13 EUR (0.66%) from the previous close.", turn.packed)
-    assert not wrong_direction.ok and not grammar_can_fix(wrong_direction)
-    no_figure = check_answer("GameStop is a company.", turn.packed)
-    assert not no_figure.ok and grammar_can_fix(no_figure)
+    class Scripted:  # the model's two attempts, as seen on the 270M model for this question
+        model = "scripted"
+
+        def __init__(self) -> None:
+            self.calls: list[dict[str, object]] = []
+
+        def complete_text(self, prompt: str, **kwargs: object) -> object:
+            self.calls.append(kwargs)
+            text = ("GameStop Corp. is at 19.95 EUR, up 0.13 EUR (0.66%) from the previous close." if len(self.calls) == 1
+                    else "GameStop is at 19.95 EUR, down 0.13 EUR from the previous close.")
+            return type("Out", (), {"text": " " + text, "finish_reason": "stop"})()
+
+    completer = Scripted()
+    turn = turn_for("en-gs2c")  # fell 0.66%: a wrong direction, which the grammar alone cannot mend
+    answer = answer_grounded(completer, turn.packed, turn.question, turn.lang)  # type: ignore[arg-type]
+    assert answer.source == "model-constrained" and len(completer.calls) == 2
+    retry = completer.calls[1]
+    assert retry["grammar"] and " up" in retry["banned"] and " down" not in retry["banned"]  # type: ignore[operator]
 
 
 def test_the_datas_labels_copied_as_prose_fail() -> None:
