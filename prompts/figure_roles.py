@@ -41,14 +41,14 @@ def _conversion_amounts(packed: PackedContext) -> list[float]:
             for f in stated_figures(line.split("=", 1)[1])]
 
 
-def _summary_values(packed: PackedContext, word: str) -> list[float]:
-    """Numbers the data gives as a ``word`` ("max"/"min"): on a line whose label says so
-    ("temperature_max(°C): …"), or in a part that starts with it ("…; max 23.9 at 18:00")."""
+def _summary_values(packed: PackedContext, *words: str) -> list[float]:
+    """Numbers the data gives as one of ``words`` ("max"/"high"): on a line whose label says
+    so ("temperature_max(°C): …", "high: …"), or in a part that starts with it ("…; max 23.9")."""
     out: list[float] = []
     for line in packed.text.splitlines():
         label, _, rest = line.partition(":")
         for part in rest.split(";") if rest else []:
-            if word in label or part.strip().startswith(word):
+            if any(w in label or part.strip().startswith(w) for w in words):
                 out.extend(n.value for n in extract_numbers(part))
     return out
 
@@ -70,15 +70,14 @@ def _current_values(packed: PackedContext) -> list[float]:
 def labelled_figure_problem(answer: str, packed: PackedContext) -> str | None:
     """A figure right after a word that names another kind of figure (see the module)."""
     conversions = _conversion_amounts(packed)
-    roles = ((_PRICE_LABEL, "price", _headline_amounts(packed, "quote")),
+    roles = ((_PRICE_LABEL, "price", _headline_amounts(packed, "quote") + _headline_amounts(packed, "daily")),
              (_RATE_LABEL, "rate", _headline_amounts(packed, "rate")),
-             (_HIGH_LABEL, "high", _summary_values(packed, "max")),
-             (_LOW_LABEL, "low", _summary_values(packed, "min")),
+             (_HIGH_LABEL, "high", _summary_values(packed, "max", "high")),
+             (_LOW_LABEL, "low", _summary_values(packed, "min", "low")),
              (_CHANCE_LABEL, "chance", _summary_values(packed, "probability")),
              (_NOW_LABEL, "current reading", _current_values(packed)))
     for label, what, values in roles:
-        if not values:
-            continue  # the data has no such figure: nothing to confuse it with
+        # No such figure in the data: whatever figure follows the word is not one.
         allowed = values + conversions
         for m in label.finditer(answer):
             digit = re.search(r"\d", answer[m.end():m.end() + _LABEL_REACH])

@@ -46,7 +46,8 @@ class GreedyGrammarFilter:
     best-scoring token; create one per completion (the grammar keeps its parse state).
     """
 
-    def __init__(self, llm: Llama, grammar: str, *, prompt_tokens: int, banned: Sequence[str] = ()) -> None:
+    def __init__(self, llm: Llama, grammar: str, *, prompt_tokens: int, banned: Sequence[str] = (),
+                 end_bias: float = 0.0) -> None:
         import llama_cpp
 
         self._lib: Any = llama_cpp
@@ -58,10 +59,15 @@ class GreedyGrammarFilter:
         self._prompt_tokens = prompt_tokens
         self._llm = llm
         self._banned = [_normal(p) for p in banned if p.strip()]
+        # A full stop the grammar allows is taken when it scores within ``end_bias`` of the
+        # best token: a small model that could stop usually says nothing better after.
+        self._end_bias = end_bias
+        self._full_stop = llm.tokenize(b".", add_bos=False, special=False)[-1]
         self._n_vocab = int(llm.n_vocab())
         self._full: Any = None  # the whole-vocabulary candidate array, built on first need
         self.full_passes = 0  # how often the whole vocabulary was needed (for the benchmark)
         self.banned_hits = 0  # how often a banned phrase was passed over
+        self.early_ends = 0  # how often a full stop was preferred
 
     def __call__(self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]) -> npt.NDArray[np.single]:
         for token in input_ids[self._accepted:]:
@@ -73,13 +79,23 @@ class GreedyGrammarFilter:
                 scores = self._mask(scores)
                 best = int(np.argmax(scores))
             if not self._completes_banned(input_ids, best):
-                return scores
+                return self._prefer_end(scores, best)
             self.banned_hits += 1
             scores = scores.copy()
             scores[best] = -np.inf
         # Past this many banned picks in one step, the grammar alone decides (never a token
         # the grammar refuses: llama.cpp cannot accept one).
         return self._mask(scores)
+
+    def _prefer_end(self, scores: npt.NDArray[np.single], best: int) -> npt.NDArray[np.single]:
+        stop = self._full_stop
+        if (self._end_bias <= 0 or stop == best or scores[stop] + self._end_bias < scores[best]
+                or not self._allows(stop, float(scores[stop]))):
+            return scores
+        self.early_ends += 1
+        preferred = scores.copy()
+        preferred[stop] = scores[best] + 1.0
+        return preferred
 
     def _completes_banned(self, input_ids: npt.NDArray[np.intc], token: int) -> bool:
         if not self._banned:

@@ -72,11 +72,12 @@ class LocalBackend:
 
     def complete_text(self, prompt: str, *, max_tokens: int, stop: list[str], temperature: float = 0.0,
                       grammar: str | None = None, seed: int | None = None, context: str = "",
-                      banned: Sequence[str] = ()) -> TextCompletion:
+                      banned: Sequence[str] = (), end_bias: float = 0.0) -> TextCompletion:
         """Continue ``prompt`` as it is (no chat format); greedy unless ``temperature`` > 0.
 
         ``grammar`` (llama.cpp GBNF) restricts what can be written: the constrained retry.
-        ``banned`` phrases are passed over too, under a grammar and greedy decoding only.
+        ``banned`` phrases are passed over too, and a full stop within ``end_bias`` of the best
+        token is preferred, under a grammar and greedy decoding only.
         ``context`` names the llama.cpp context to use (one per few-shot prefix), so each
         keeps its prefix evaluated.
         """
@@ -97,7 +98,7 @@ class LocalBackend:
         if grammar is not None and temperature == 0:
             from llama_cpp import LogitsProcessorList
 
-            lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(tokens), banned=banned)
+            lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=len(tokens), banned=banned, end_bias=end_bias)
             kwargs["logits_processor"] = LogitsProcessorList([lazy])
         elif grammar is not None:
             from llama_cpp.llama_grammar import LlamaGrammar

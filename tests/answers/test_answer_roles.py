@@ -43,6 +43,7 @@ def test_only_numbers_the_data_states_pass_not_every_derivable_one() -> None:
     ("en-rain-ny", "It will be cloudy in New York today, and 23.2 °C.", "says 'cloud'"),
     ("en-compare", "Apple is at 269.70 USD, and GS 19.95 EUR, up 0.13 EUR.", "says 0.13 rose"),
     ("en-yen", "The yen is at 148.66 JPY, up 1 USD, from the previous close.", "gives 1 as the change"),
+    ("en-yen", "The yen is at 148.66 JPY, and the chance of yen is 1 USD/JPY.", "gives 1 as the chance"),  # no such figure
     ("ko-btc-2days", "비트코인은 지난 2일 시세 흐름을 알려주세요, 162,876,000원입니다.", "request"),
     ("ko-btc", "비트코인은 162,876,000원(162,876,000원)입니다.", "twice in a row"),
     ("ko-eur", "르구르르르르 1,582.87원입니다.", "repeats itself"),

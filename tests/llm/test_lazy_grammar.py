@@ -99,3 +99,31 @@ def test_a_banned_phrase_is_passed_over_for_the_next_best_token(embedded_model: 
     text, hits = complete(banned)
     assert hits > 0 and "내렸" not in text and "하락" not in text, text
     assert "269.70" in text  # the grammar still holds
+
+
+def test_a_full_stop_close_to_the_best_token_ends_the_answer(embedded_model: Path) -> None:
+    from llama_cpp import LogitsProcessorList
+
+    from bot.llm.lazy_grammar import GreedyGrammarFilter
+    from bot.llm.local_backend import load_llama
+
+    turn = turn_for("en-yen")  # a bare rate: after it, the model made up a "chance of yen"
+    grammar = answer_grammar(turn.packed, turn.lang, turn.question)
+    prompt = completion_prompt(turn.packed.text, turn.question, turn.lang)
+    llm = load_llama(embedded_model, n_ctx=2048, n_threads=2)
+    n_prompt = len(llm.tokenize(prompt.encode("utf-8"), special=True))
+
+    def complete(end_bias: float) -> tuple[str, int]:
+        llm.reset()
+        lazy = GreedyGrammarFilter(llm, grammar, prompt_tokens=n_prompt, end_bias=end_bias)
+        try:
+            out = llm.create_completion(prompt, logits_processor=LogitsProcessorList([lazy]), max_tokens=64,
+                                        stop=ANSWER_STOPS, temperature=0.0, top_k=1, repeat_penalty=1.0)
+        finally:
+            lazy.close()
+        return out["choices"][0]["text"].strip(), lazy.early_ends  # type: ignore[index]
+
+    rambling, no_ends = complete(0.0)
+    short, ends = complete(2.0)
+    assert no_ends == 0 and ends >= 1
+    assert short.endswith("148.66 JPY.") and len(short) < len(rambling), (short, rambling)
