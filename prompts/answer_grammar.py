@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from prompts.fewshot import condense
-from prompts.figures import Figure, stated_figures, stated_part
+from prompts.figures import Figure, conversion_results, headline_figures, stated_figures
 from prompts.packer import PackedContext
 
 # Characters before the first asked figure: enough for "서울은 지금" or "The USD/KRW rate is",
@@ -103,15 +103,10 @@ def _converted_amounts(packed: PackedContext) -> list[Figure]:
 
 def required_figures(packed: PackedContext) -> list[list[Figure]]:
     """For each subject (or conversion) the answer must cover, the figures that would cover it,
-    in the data's order: a conversion's result; otherwise each subject's headline figures."""
-    conversions = [line.split("=", 1)[1] for line in packed.derived_text if line.startswith("conversion:") and "=" in line]
-    if conversions:
-        wanted = [stated_figures(result)[:2] for result in conversions]  # the amount, and its 만/억 reading
-    else:
-        by_subject: dict[str, list[Figure]] = {}
-        for ref in packed.sources:
-            by_subject.setdefault(ref.subject, []).extend(stated_figures(stated_part(ref.headline)))
-        wanted = list(by_subject.values())
+    in the data's order: each conversion's result, else what the question asks of each
+    subject (:func:`prompts.figures.headline_figures`)."""
+    conversions = [figs for _line, figs in conversion_results(packed)]
+    wanted = conversions or list(headline_figures(packed, asked=True).values())
     return [figs for figs in wanted if figs]
 
 

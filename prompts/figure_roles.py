@@ -90,6 +90,8 @@ def labelled_figure_problem(answer: str, packed: PackedContext) -> str | None:
             if not written or re.match(r"[\d.,]*\s?~", after[after.find(written[0].text):]):
                 continue  # a range's first end ("0~32%") is judged with its range, not here
             first = written[0]
+            if what in ("price", "rate") and first.text.endswith("%"):
+                continue  # "주가 29.0% 상승": a price's change, judged by the direction checks
             if not any(abs(abs(first.value) - abs(a)) <= max(first.tolerance, abs(a) * 1e-9) for a in allowed):
                 return f"gives {first.text} as the {what}"
     return None

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from prompts.grounding import MONTH_DAY, extract_numbers
+from prompts.results import PackedContext
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,28 @@ def stated_part(headline: str) -> str:
     """The part of a headline that states its figures: for "1 EUR = 161.88 JPY", what follows
     the "=" (the 1 is the unit being priced, not an answer)."""
     return headline.split("=", 1)[1] if "=" in headline else headline
+
+
+def headline_figures(packed: PackedContext, *, asked: bool = False) -> dict[str, list[Figure]]:
+    """Each subject's headline figures, in the data's order.
+
+    ``asked``: only what the question asks for. A subject whose history was fetched was asked
+    how it moved over a period, so its change over that period ("+26.9% over 6 months")
+    answers, not today's price.
+    """
+    figures_of: dict[str, list[Figure]] = {}
+    period_changes: dict[str, list[Figure]] = {}
+    for ref in packed.sources:
+        figs = stated_figures(stated_part(ref.headline))
+        figures_of.setdefault(ref.subject, []).extend(figs)
+        if ref.kind in ("stocks.daily", "crypto.daily", "fx.series"):  # a price history, not a forecast
+            period_changes.setdefault(ref.subject, []).extend(f for f in figs if f.unit == "%")
+    if asked:
+        return {subject: period_changes.get(subject) or figs for subject, figs in figures_of.items()}
+    return figures_of
+
+
+def conversion_results(packed: PackedContext) -> list[tuple[str, list[Figure]]]:
+    """Each conversion line and its result: the amount, and its 만/억 reading if written."""
+    return [(line, stated_figures(line.split("=", 1)[1])[:2]) for line in packed.derived_text
+            if line.startswith("conversion:") and "=" in line]

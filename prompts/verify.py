@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from prompts.figure_roles import equated_figures_problem, foreign_currency_problem, labelled_figure_problem, unit_problem
-from prompts.figures import stated_figures, stated_part
+from prompts.figures import conversion_results, headline_figures
 from prompts.grounding import check_numbers, extract_numbers
 from prompts.packer import PackedContext
 
@@ -71,23 +71,16 @@ def _states_one_of(written: list[tuple[float, float]], figures: list[float]) -> 
 
 
 def _conversion_results(packed: PackedContext) -> list[tuple[str, list[float]]]:
-    out: list[tuple[str, list[float]]] = []
-    for line in packed.derived_text:
-        if line.startswith("conversion:") and "=" in line:
-            numbers = [f.value for f in stated_figures(line.split("=", 1)[1])[:2]]  # the amount, and its 만/억 reading
-            if numbers:
-                out.append((line, numbers))
-    return out
+    return [(line, [f.value for f in figs]) for line, figs in conversion_results(packed) if figs]
 
 
 def asked_figures(packed: PackedContext) -> list[tuple[str, list[float]]]:
-    """(subject, figures) pairs an answer must cover: one headline figure per subject, and
-    each conversion's result. A headline figure carries a unit (a price, rate, temperature or
-    percentage; not a count or a day of the month); a subject without one asks nothing."""
-    by_subject: dict[str, list[float]] = {}
-    for ref in packed.sources:
-        by_subject.setdefault(ref.subject, []).extend(f.value for f in stated_figures(stated_part(ref.headline)))
-    return [(s, figs) for s, figs in by_subject.items() if figs] + _conversion_results(packed)
+    """(subject, figures) pairs an answer must cover: one figure the question asks of each
+    subject (:func:`prompts.figures.headline_figures`), and each conversion's result. A
+    headline figure carries a unit (a price, rate, temperature or percentage; not a count or
+    a day of the month); a subject without one asks nothing."""
+    asked = headline_figures(packed, asked=True)
+    return [(s, [f.value for f in figs]) for s, figs in asked.items() if figs] + _conversion_results(packed)
 
 
 def _role_problem(answer: str, packed: PackedContext) -> str | None:
@@ -102,7 +95,7 @@ def _role_problem(answer: str, packed: PackedContext) -> str | None:
         written = written[1:] if written and written[0].value == 1 else written  # "1 USD = 1,453.64 KRW"
     if not written:
         return None
-    allowed = [value for _subject, figures in asked_figures(packed) for value in figures]
+    allowed = [f.value for figs in headline_figures(packed).values() for f in figs]
     first = written[0]
     if not any(_close(first.value, a, first.tolerance) for a in allowed):
         return f"states {first.text} first, not the {quotes[0].subject} figure"
@@ -296,9 +289,13 @@ _GLUED = re.compile(r"\b[A-Za-z]+\d[\w.,-]*")
 
 
 def _repeats_itself(answer: str) -> bool:
-    """A phrase of three words written three times, a word twice in a row or a character
-    four times: a small model's loop ("주가 주가", "르르르르"), not an answer."""
+    """A phrase of three words written three times, a word of three letters or more three
+    times, a word twice in a row or a character four times: a small model's loop ("주가 주가",
+    "르르르르", "…의 차이가 …의 차이가 …의 차이가"), not an answer."""
     if re.search(r"(?<!\S)(\S+) \1(?!\S)|(\D)\2{3}", answer):
+        return True
+    content = re.findall(r"[a-z\uac00-\ud7a3]{3,}", answer)  # "차이가" four times; not "the", not "USD"
+    if any(content.count(w) >= 3 for w in set(content)):
         return True
     words = answer.split()
     trigrams = [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]

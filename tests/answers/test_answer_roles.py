@@ -88,3 +88,16 @@ def test_the_retry_may_not_write_what_the_data_contradicts() -> None:
     assert "will rain" in dry and "cloud" in dry and "no rain" not in dry
     mixed = contradicting_phrases(turn_for("en-compare").packed)  # one up, one down: neither is banned
     assert " up" not in mixed and " down" not in mixed
+
+
+def test_a_question_over_a_price_history_asks_for_the_change_over_the_period() -> None:
+    from prompts.answer_grammar import required_figures
+
+    turn = turn_for("en-aapl-trend")  # quote and 6 months of closes
+    assert [[f.text for f in figs] for figs in required_figures(turn.packed)] == [["+26.9%"]]
+    assert not check_answer("Apple is at 269.70 USD.", turn.packed).ok  # today's price does not answer it
+    assert check_answer("Apple is at 269.70 USD, up 26.9% over 6 months.", turn.packed).ok
+    assert check_answer("지난 3개월 애플 주가 29.0% 상승했습니다.", turn_for("ko-aapl-3mo").packed).ok
+    # a forecast is no price history: its headline figures still answer
+    lisbon = turn_for("en-lisbon-week")
+    assert check_answer("Lisbon is at 12.1 °C.", lisbon.packed).ok
