@@ -1,8 +1,10 @@
 """Answer quality of the embedded model over the fixed question set, checked in code.
 
-    .venv/bin/python bench/bench_answers.py [--quick N] [--no-prefix-cache] [--json]
+    .venv/bin/python bench/bench_answers.py [--set fixed|everyday] [--quick N] [--no-prefix-cache] [--json]
 
-Every question of tests/grounding/questions.json (39, English and Korean) goes through plan →
+Every question of tests/grounding/questions.json (39, English and Korean; ``--set everyday``:
+the 44 of tests/grounding/everyday.json, towns, named days and amounts, which the answer
+path was not tuned on) goes through plan →
 recorded fetch → pack → the real embedded model (few-shot, greedy) → the answer check, and
 then the constrained retry or the program's answer where the check failed, exactly as
 ``briefbot ask`` does. Reported:
@@ -41,7 +43,14 @@ from bot.paths import AppPaths  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 from prompts.grounding import check_numbers  # noqa: E402
 from prompts.verify import check_answer, in_language  # noqa: E402
-from tests.grounding.qset import RecordedFetcher, load_questions  # noqa: E402
+from tests.grounding.everyday_payloads import EVERYDAY_BUILDERS  # noqa: E402
+from tests.grounding.qset import QUESTIONS_FILE, RecordedFetcher, load_questions  # noqa: E402
+
+# name -> (questions file, payload builders for the generated answers it uses)
+QUESTION_SETS = {
+    "fixed": (QUESTIONS_FILE, None),
+    "everyday": (REPO / "tests" / "grounding" / "everyday.json", EVERYDAY_BUILDERS),
+}
 
 
 
@@ -57,11 +66,13 @@ class Row:
     seconds: float
 
 
-def run(backend: LocalBackend, limit: int | None) -> list[Row]:
+def run(backend: LocalBackend, limit: int | None, question_set: str = "fixed") -> list[Row]:
     settings = Settings()
+    path, builders = QUESTION_SETS[question_set]
     rows: list[Row] = []
-    for q in load_questions()[:limit]:
-        turn = prepare_grounded_turn(q.q, settings=settings, fetcher=RecordedFetcher(q.data, q.now), now=q.now)
+    for q in load_questions(path)[:limit]:
+        fetcher = RecordedFetcher(q.data, q.now, builders) if builders else RecordedFetcher(q.data, q.now)
+        turn = prepare_grounded_turn(q.q, settings=settings, fetcher=fetcher, now=q.now)
         if not turn.packed.sources:
             # No data at all: the program says so without a model call (see bot.answering).
             rows.append(Row(q.id, q.lang, "no-data", "", True, True, True, 0.0))
@@ -114,6 +125,7 @@ def summary(rows: list[Row], label: str) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=sorted(QUESTION_SETS), default="fixed", help="the question set")
     parser.add_argument("--quick", type=int, metavar="N", help="only the first N questions")
     parser.add_argument("--no-prefix-cache", action="store_true", help="also run with the prefix cache off")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
@@ -128,11 +140,11 @@ def main() -> int:
     results = []
     try:
         ttft = first_token_seconds(backend)
-        rows = run(backend, args.quick)
+        rows = run(backend, args.quick, args.set)
         results.append({**summary(rows, "prefix cache on"), "first_token_s": ttft})
         if args.no_prefix_cache:
             backend.prefix_cache = False
-            results.append(summary(run(backend, args.quick), "prefix cache off"))
+            results.append(summary(run(backend, args.quick, args.set), "prefix cache off"))
     finally:
         backend.close()
     if args.answers or not args.json:

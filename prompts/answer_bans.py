@@ -33,7 +33,7 @@ _ECHO = ("알려", "tell me")
 _LABELS = ("previous-close", "previous close:", "change-pct", " vs")
 # A small model's filler when it runs out of words: addresses.
 _JUNK = ("http", "www", "://")
-_RAIN = ("will rain", "rainy", "rain is likely", "비가 오는", "비가 올", "비가 내리", "비가 와")
+_RAIN = ("will rain", "rainy", "rain is likely", "비가 오는", "비가 올", "비가 내리", "비가 내려", "비가 와")
 _DRY = ("no rain", "won't rain", "will not rain", " dry", "비가 오지 않", "비가 없", "비는 없")
 
 

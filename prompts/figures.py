@@ -27,7 +27,7 @@ class Figure:
 # Time zones look like currency codes; they follow clock times, which are not quantities.
 _TIME_ZONES = {"KST", "UTC", "GMT", "EDT", "EST", "CDT", "CST", "PDT", "PST", "CET", "CEST", "WET", "WEST", "JST", "BST"}
 _KO_CURRENCY = {"원": "KRW", "달러": "USD", "유로": "EUR", "엔": "JPY"}
-_UNIT_AFTER = re.compile(r"\s?(°C|°F|원|달러|유로|엔|[A-Z]{3}(?![A-Za-z])|mm|cm|km/h|m/s|hPa)")
+_UNIT_AFTER = re.compile(r"\s?(°C|°F|원|달러|유로|엔|[A-Z]{3}(?![A-Za-z])|mm|cm|km/h|m/s|hPa|[µμ]g/m³)")
 # "16.5~18.6°C": the first end of a range takes the unit written after the second.
 _RANGE_REST = re.compile(r"\s?~\s?[-+−]?[\d,]+(?:\.\d+)?")
 # A column label's unit applies to the numbers of its line: "close(KRW): min 162483000 at 07-28".
@@ -41,7 +41,8 @@ def _unit_after(rest: str) -> str:
     m = _UNIT_AFTER.match(rest)
     if not m or m.group(1) in _TIME_ZONES:
         return ""
-    return _KO_CURRENCY.get(m.group(1), m.group(1))
+    unit = m.group(1).replace("μ", "µ")  # Greek mu and the micro sign: one unit, two spellings
+    return _KO_CURRENCY.get(unit, unit)
 
 
 def figures(text: str) -> list[Figure]:

@@ -176,7 +176,7 @@ def _change_role_problem(answer: str, packed: PackedContext) -> str | None:
     return None
 
 
-_SAYS_RAIN = re.compile(r"(?i)\bwill rain\b|\brain is likely\b|\brainy\b|비가 오|비가 올|비 와|비가 내리")
+_SAYS_RAIN = re.compile(r"(?i)\bwill rain\b|\brain is likely\b|\brainy\b|비가 오|비가 올|비 와|비가 내리|비가 내려|비가 와")
 _DENIES_RAIN = re.compile(r"(?i)\bno rain\b|\bnot rain\b|\bwon't rain\b|\bdry\b|않|없")
 # Below this chance of rain a forecast does not promise rain; at or above the other, not dryness.
 RAIN_UNLIKELY_PCT, RAIN_LIKELY_PCT = 30, 70
@@ -308,11 +308,10 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
     missing = [what for what, figures in asked_figures(packed) if not _states_one_of(written, figures)]
     conversions = _conversion_results(packed)
     if conversions and all(what not in missing for what, _ in conversions):
-        # The converted amount answers the question; the rate it used need not be restated,
-        # nor the figure it converted ("AAPL price = 392,047 KRW" answers "애플 주가 원화로").
-        rates = {r.subject for r in packed.sources if "rate" in r.kind}
-        converted = " ".join(line.split("=", 1)[0] for line, _ in conversions)
-        missing = [what for what in missing if what not in rates and what not in converted]
+        # The converted amount answers the question: the plan fetched the rate and the price
+        # only to convert, so neither needs restating ("AAPL price = 392,047 KRW" answers
+        # "애플 주가 원화로"; "3 BTC = 488,628,000 KRW" answers "3 bitcoin in won").
+        missing = [what for what in missing if what.startswith("conversion:")]
     problems = [p for p in (_role_problem(answer, packed), _direction_problem(answer, packed),
                             _source_problem(answer, packed), _currency_problem(answer, packed),
                             _change_role_problem(answer, packed), _figure_direction_problem(answer, packed),
@@ -331,7 +330,7 @@ def check_answer(answer: str, packed: PackedContext) -> AnswerCheck:
         problems.append("writes markup")
     if _DATA_LABEL.search(answer):
         problems.append("copies a label of the data")
-    glued = [w for w in _GLUED.findall(answer) if w not in packed.text]
+    glued = [w for w in _GLUED.findall(answer) if w.lower() not in packed.text.lower()]
     if glued:
         problems.append(f"glues a number to a word ({glued[0]})")
     if re.search(r"\d\.\d{7,}", answer):

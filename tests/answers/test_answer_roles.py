@@ -101,3 +101,28 @@ def test_a_question_over_a_price_history_asks_for_the_change_over_the_period() -
     # a forecast is no price history: its headline figures still answer
     lisbon = turn_for("en-lisbon-week")
     assert check_answer("Lisbon is at 12.1 °C.", lisbon.packed).ok
+
+
+def _everyday_packed(qid: str):  # type: ignore[no-untyped-def]
+    from bot.grounded import prepare_grounded_turn
+    from bot.settings import Settings
+    from tests.grounding.everyday_payloads import EVERYDAY_BUILDERS
+    from tests.grounding.qset import RecordedFetcher, load_questions
+    from tests.grounding.test_everyday import EVERYDAY
+
+    q = next(q for q in load_questions(EVERYDAY) if q.id == qid)
+    fetcher = RecordedFetcher(q.data, q.now, EVERYDAY_BUILDERS)
+    return prepare_grounded_turn(q.q, settings=Settings(), fetcher=fetcher, now=q.now).packed
+
+
+def test_held_out_questions_seen_on_the_model() -> None:
+    # A conversion answers for the price it converted, whatever the subject is called.
+    assert check_answer("3 BTC in Won is 488,628,000 KRW.", _everyday_packed("en-3btc-won")).ok
+    assert check_answer("비트코인 0.5 BTC는 81,438,000 KRW입니다.", _everyday_packed("ko-half-btc")).ok
+    # PM10 is the data's own name, not a figure glued to a word; µg/m³ is a unit.
+    air = _everyday_packed("en-denver-air")
+    assert check_answer("PM10 is 28.2 µg/m³ in Denver.", air).ok
+    assert [(f.text, f.unit) for f in stated_figures("PM10 28.2 µg/m³ good")] == [("28.2", "µg/m³")]
+    # "0%의 비가 내려": rain said to fall against a 0% chance
+    check = check_answer("여수 날씨는 12.1 °C이고, 0%의 비가 내려, 10.2 °C입니다.", _everyday_packed("ko-yeosu"))
+    assert any("rain" in p for p in check.problems), check
