@@ -58,7 +58,7 @@ _PERIOD = re.compile(r"(?:지난|최근)\s?\d{1,3}\s?(?:일|주|개월|년|시�
 # "멜라니아는", "깡통이" and "르구르르르…" for the subject.
 _KO_PARTICLE = ("이랑", "랑", "에서", "으로", "에", "은", "는", "이", "가", "를", "을", "로", "와", "과", "도", "의")
 _KO_QUESTION_WORD = re.compile(r"^(?:얼마|알려|어때|어떻|몇|뭐|비교|와$|야$)")
-_KO_NOUNS = {"weather": ("오늘", "이번 주", "기온", "날씨", "강수확률", "최고", "최저"), "air": ("오늘", "공기", "미세먼지"),
+_KO_NOUNS = {"weather": ("오늘", "이번 주", "기온", "날씨", "최고", "최저"), "air": ("오늘", "공기", "미세먼지"),
              "stocks": ("가격", "주가", "종가", "전일"), "crypto": ("가격", "시세", "종가", "전일"), "fx": ("환율",)}
 
 
@@ -74,12 +74,18 @@ def _korean_lead_words(question: str, packed: PackedContext) -> list[str]:
     return sorted(words)
 
 
+# A Korean chance of rain is written with its noun: a bare "0%" came out as "0%의 비가 내려"
+# (a 0% rain falling). Free words may still say "비 올 " or "강수" before it.
+_KO_RAIN_CHANCE = ("확률은 ", "확률이 ", "확률 ")
+
+
 def _spellings(figure: Figure, lang: str) -> list[str]:
     units = _SPELLINGS.get(figure.unit, {}).get(lang) or ((f" {figure.unit}",) if figure.unit not in ("", "%") else ("",))
     texts = [figure.text]
     if figure.text.startswith(("-", "+", "−")):
         texts.append(figure.text[1:])  # "fell 0.17%": the direction word carries the sign
-    return [t + u for t in texts for u in units]
+    labels = _KO_RAIN_CHANCE if lang == "ko" and figure.role == "rain chance" else ("",)
+    return [label + t + u for label in labels for t in texts for u in units]
 
 
 # "vs previous_close 269.00 USD": the model took the previous close for the price more than any

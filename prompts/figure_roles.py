@@ -1,6 +1,7 @@
 """Which figure a word names: after "price" or "주가" comes the price, after "환율" or "rate"
 the exchange rate, after "peaks"/"최고" a maximum, after "low"/"최저" a minimum, after
-"now"/"지금" a current reading, after "chance"/"확률" a probability; a figure keeps its unit; and the currencies an answer names
+"now"/"지금" a current reading, after "chance"/"확률" a probability, straight after
+"rain"/"비가" an amount or a chance of rain; a figure keeps its unit; and the currencies an answer names
 are the data's.
 
 Seen on the bundled 270M model, with every figure real: "the price is 163158000 KRW" (the
@@ -23,6 +24,9 @@ _RATE_LABEL = re.compile(r"(?i)\b(?:exchange )?rate\b|환율")
 _HIGH_LABEL = re.compile(r"(?i)\b(?:peaks?|highs?|highest|max(?:imum)?)\b|최고")
 _LOW_LABEL = re.compile(r"(?i)\b(?:lows?|lowest|min(?:imum)?|drops? to)\b|최저")
 _CHANCE_LABEL = re.compile(r"(?i)\bchance\b|\bprobability\b|확률")
+# "비가 12.1 °C": rain straight before a figure makes it an amount or a chance of rain.
+_RAIN_LABEL = re.compile(r"(?i)\brain\b|비가|비는")
+_RAIN_REACH = 4
 _NOW_LABEL = re.compile(r"(?i)\b(?:now|currently)\b|지금|현재")
 _LABEL_REACH = 16
 _CURRENCY_CODES = ("USD", "EUR", "JPY", "KRW", "GBP", "CNY", "CHF", "CAD", "AUD", "HKD", "SGD")
@@ -75,12 +79,14 @@ def labelled_figure_problem(answer: str, packed: PackedContext) -> str | None:
              (_HIGH_LABEL, "high", _summary_values(packed, "max", "high")),
              (_LOW_LABEL, "low", _summary_values(packed, "min", "low")),
              (_CHANCE_LABEL, "chance", _summary_values(packed, "probability")),
+             (_RAIN_LABEL, "rain amount or chance", _summary_values(packed, "precipitation")),
              (_NOW_LABEL, "current reading", _current_values(packed)))
     for label, what, values in roles:
+        reach = _RAIN_REACH if label is _RAIN_LABEL else _LABEL_REACH
         # No such figure in the data: whatever figure follows the word is not one.
         allowed = values + conversions
         for m in label.finditer(answer):
-            digit = re.search(r"\d", answer[m.end():m.end() + _LABEL_REACH])
+            digit = re.search(r"\d", answer[m.end():m.end() + reach])
             if digit is None or re.search(r"[.,;]\s", answer[m.end():m.end() + digit.start()]):
                 continue  # no figure follows within the clause
             after = answer[m.end() + digit.start():]

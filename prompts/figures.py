@@ -22,6 +22,7 @@ class Figure:
     text: str  # as written: "162,876,000", "-0.17%", "1억 6,288만"
     value: float
     unit: str  # "KRW", "USD", "°C", "%" … or "" for a count
+    role: str = ""  # "rain chance" for a chance of rain: a bare "1%" says nothing of what it is
 
 
 # Time zones look like currency codes; they follow clock times, which are not quantities.
@@ -30,6 +31,9 @@ _KO_CURRENCY = {"원": "KRW", "달러": "USD", "유로": "EUR", "엔": "JPY"}
 _UNIT_AFTER = re.compile(r"\s?(°C|°F|원|달러|유로|엔|[A-Z]{3}(?![A-Za-z])|mm|cm|km/h|m/s|hPa|[µμ]g/m³)")
 # "16.5~18.6°C": the first end of a range takes the unit written after the second.
 _RANGE_REST = re.compile(r"\s?~\s?[-+−]?[\d,]+(?:\.\d+)?")
+# Words before a percentage that make it a chance of rain.
+_RAIN_CHANCE = re.compile(r"probability|chance of rain|rain chance|강수확률|비 올 확률")
+_ROLE_REACH = 28
 # A column label's unit applies to the numbers of its line: "close(KRW): min 162483000 at 07-28".
 _LABEL_UNIT = re.compile(r"\((°C|°F|[A-Z]{3}|mm|%)\)\s*:")
 
@@ -57,15 +61,18 @@ def figures(text: str) -> list[Figure]:
             if at < 0:
                 continue
             cursor = at + len(n.text)
+            role = ""
             if n.text.endswith("%"):
                 unit = "%"
+                if _RAIN_CHANCE.search(masked[max(0, at - _ROLE_REACH):at]):
+                    role = "rain chance"
             else:
                 unit = _unit_after(masked[cursor:])
                 if not unit and any(c in n.text for c in "만억조"):
                     unit = previous_unit  # "162876000 KRW (1억 6,288만)": the same amount, read in 만/억
                 if not unit and label and at > label.end():
                     unit = label.group(1)
-            out.append(Figure(n.text, n.value, unit))
+            out.append(Figure(n.text, n.value, unit, role))
             previous_unit = unit or previous_unit
     return out
 

@@ -37,6 +37,7 @@ def test_only_numbers_the_data_states_pass_not_every_derivable_one() -> None:
      "gives 162,876,000 as the rate"),
     ("en-lisbon-week", "Lisbon peaks at 12.1 °C on 01-28.", "gives 12.1 as the high"),
     ("ko-rain-ny", "뉴욕은 비 올 확률이 23.2 °C입니다.", "gives 23.2 as the chance"),
+    ("ko-rain-ny", "뉴욕은 내일 비가 23.2 °C이고, 23.9 °C입니다.", "gives 23.2 as the rain amount or chance"),
     ("en-aapl", "Apple stock price is at 269.70 USD (+0.70%) from the previous close.", "writes +0.70% in %"),
     ("en-convert-250usd", "363,410 KRW is 1453.64 KRW at 1 USD per USD.", "says 363,410 KRW is 1453.64 KRW"),
     ("en-convert-250usd", "250 USD is 363,410 KRW at 1 USD per GBP.", "names GBP"),
@@ -62,6 +63,7 @@ def test_a_real_figure_said_to_be_something_else_fails(qid: str, answer: str, pr
     ("ko-eur", "유로 환율은 1유로당 1582.87원입니다."),
     ("en-compare", "Apple is at 269.70 USD, and GS2C.DE is at 19.95 EUR, down 0.13 EUR."),
     ("ko-weather-ny", "뉴욕 날씨는 23.2 °C이고, 비 올 확률은 1%입니다."),
+    ("ko-rain-ny", "뉴욕은 비가 오지 않고 23.2 °C입니다."),
     ("ko-convert-100usd", "100달러는 145,364원(14만 5,364원)입니다."),
     ("en-lisbon-week", "Lisbon is at 12.1 °C; highs reach 18.6 °C on 02-01 and lows 9.0 °C on 01-27."),
 ])
@@ -126,3 +128,13 @@ def test_held_out_questions_seen_on_the_model() -> None:
     # "0%의 비가 내려": rain said to fall against a 0% chance
     check = check_answer("여수 날씨는 12.1 °C이고, 0%의 비가 내려, 10.2 °C입니다.", _everyday_packed("ko-yeosu"))
     assert any("rain" in p for p in check.problems), check
+
+
+def test_a_korean_chance_of_rain_is_written_with_its_noun() -> None:
+    from prompts.answer_grammar import answer_grammar
+
+    figs = [f for f in stated_figures("precipitation_probability_max: max 32% at 01-30") if f.role == "rain chance"]
+    assert [f.text for f in figs] == ["32%"]
+    grammar = answer_grammar(turn_for("ko-weather-ny").packed, "ko", "뉴욕 날씨 어때?")
+    assert '"확률은 1%"' in grammar and '"1%"' not in grammar  # never a bare "1%의 비가 내려"
+    assert '"1%"' in answer_grammar(turn_for("en-weather-ny").packed, "en", "Weather in New York")
