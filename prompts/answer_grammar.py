@@ -7,19 +7,21 @@ happen again:
 * every number it writes is one of the data's quantities *with its unit* (dates and clock
   times left out: the program cites the as-of time itself), spelled for the answer's
   language: "269.70 USD" or "269.70달러", never "269.70원"; a percentage stays one;
-* the figures the question asks for (each subject's headline figures, or each conversion's
-  result, as :func:`prompts.verify.asked_figures` defines them) come first, in the data's
-  order, after a lead-in of at most 48 characters without digits, so an answer cannot leave
-  them out or open with the previous close instead of the price;
+* the figures the question asks for (:func:`required_figures`: each conversion's result, or
+  what the question asks of each subject) come first, in the data's order, after a short
+  lead-in (at most 40 characters in English; in Korean up to three of the question's own
+  words, nouns for the data's kind and particles), so an answer cannot leave them out or
+  open with the previous close, which is not offered at all;
 * one sentence: no full stop before the end, which is "." in English and "다." in Korean
   (so a Korean answer is Korean); the words are bounded and at most two more figures follow
   the asked ones, so the sentence ends well inside the token limit instead of being cut;
-* every figure follows a space (none glued to a word); no markup, no brackets (so none of
-  the data's labels, "(up)", "(rolling)", and no figure restated in brackets after itself),
-  no underscores (field names), and an English answer has no Hangul.
+* words are letters (Latin in English, Hangul in Korean), spaces and a few marks: no
+  digits, markup, brackets, hyphens, underscores or currency symbols, and every figure
+  follows a space (none glued to a word).
 
-The words stay the model's own. The check still runs afterwards (direction, rain, a copied
-"no data"), so a grammar that lets something through is caught.
+The words stay the model's own. Phrases the data contradicts are refused by
+:mod:`prompts.answer_bans`, and the check still runs afterwards, so a grammar that lets
+something through is caught.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 
 from prompts.fewshot import condense
-from prompts.figures import Figure, conversion_results, headline_figures, stated_figures
+from prompts.figures import Figure, conversion_results, converted_amounts, headline_figures, stated_figures
 from prompts.packer import PackedContext
 
 # Characters before the first asked figure: enough for "서울은 지금" or "The USD/KRW rate is",
@@ -100,13 +102,6 @@ def allowed_figures(packed: PackedContext) -> list[Figure]:
     return stated_figures(_PREVIOUS_CLOSE.sub("", condense(packed.text)))
 
 
-def _converted_amounts(packed: PackedContext) -> list[Figure]:
-    """What each conversion converts ("250 USD" of "250 USD = 363,410 KRW"), which an answer
-    may name before its result."""
-    return [f for line in packed.derived_text if line.startswith("conversion:") and "=" in line
-            for f in stated_figures(line.split("=", 1)[0])]
-
-
 def required_figures(packed: PackedContext) -> list[list[Figure]]:
     """For each subject (or conversion) the answer must cover, the figures that would cover it,
     in the data's order: each conversion's result, else what the question asks of each
@@ -130,7 +125,7 @@ def answer_grammar(packed: PackedContext, lang: str, question: str = "") -> str:
     # question's own period ("지난 3개월") or a conversion's amount ("250 USD is") may be
     # written; the data's periods ("24 hours") only after it.
     letters = "\\uac00-\\ud7a3" if lang == "ko" else "a-zA-Z\\u00c0-\\u024f"
-    lead_extras = sorted(question_periods) + [s for f in _converted_amounts(packed) for s in _spellings(f, lang)]
+    lead_extras = sorted(question_periods) + [s for f in converted_amounts(packed) for s in _spellings(f, lang)]
     if lang == "ko":
         lead = [f"lead ::= leadword (\" \" leadword){{0,{KO_LEAD_MAX_WORDS - 1}}}",
                 f"leadword ::= ({_alternatives(_korean_lead_words(question, packed) + lead_extras)}) particle?",

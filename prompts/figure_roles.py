@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from prompts.figures import figures, stated_figures, stated_part
+from prompts.figures import conversion_results, figures, stated_figures, stated_part
 from prompts.grounding import extract_numbers
 from prompts.packer import PackedContext
 
@@ -38,11 +38,6 @@ def _headline_amounts(packed: PackedContext, kind: str) -> list[float]:
     """The amounts (not percentages) the headlines of sources of ``kind`` state."""
     return [f.value for ref in packed.sources if kind in ref.kind
             for f in stated_figures(stated_part(ref.headline)) if f.unit != "%"]
-
-
-def _conversion_amounts(packed: PackedContext) -> list[float]:
-    return [f.value for line in packed.derived_text if line.startswith("conversion:") and "=" in line
-            for f in stated_figures(line.split("=", 1)[1])]
 
 
 def _summary_values(packed: PackedContext, *words: str) -> list[float]:
@@ -73,7 +68,7 @@ def _current_values(packed: PackedContext) -> list[float]:
 
 def labelled_figure_problem(answer: str, packed: PackedContext) -> str | None:
     """A figure right after a word that names another kind of figure (see the module)."""
-    conversions = _conversion_amounts(packed)
+    conversions = [f.value for _line, figs in conversion_results(packed) for f in figs]
     roles = ((_PRICE_LABEL, "price", _headline_amounts(packed, "quote") + _headline_amounts(packed, "daily")),
              (_RATE_LABEL, "rate", _headline_amounts(packed, "rate")),
              (_HIGH_LABEL, "high", _summary_values(packed, "max", "high")),

@@ -107,7 +107,17 @@ def headline_figures(packed: PackedContext, *, asked: bool = False) -> dict[str,
     return figures_of
 
 
+def _conversions(packed: PackedContext) -> list[tuple[str, str, str]]:
+    """(line, what is converted, what it comes to) of each "conversion: A = B …" line."""
+    parts = [(line, line.partition("=")) for line in packed.derived_text if line.startswith("conversion:")]
+    return [(line, converted, result) for line, (converted, sep, result) in parts if sep]
+
+
 def conversion_results(packed: PackedContext) -> list[tuple[str, list[Figure]]]:
     """Each conversion line and its result: the amount, and its 만/억 reading if written."""
-    return [(line, stated_figures(line.split("=", 1)[1])[:2]) for line in packed.derived_text
-            if line.startswith("conversion:") and "=" in line]
+    return [(line, stated_figures(result)[:2]) for line, _converted, result in _conversions(packed)]
+
+
+def converted_amounts(packed: PackedContext) -> list[Figure]:
+    """What each conversion converts ("250 USD" of "250 USD = 363,410 KRW")."""
+    return [f for _line, converted, _result in _conversions(packed) for f in stated_figures(converted)]

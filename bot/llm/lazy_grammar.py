@@ -73,12 +73,15 @@ class GreedyGrammarFilter:
         for token in input_ids[self._accepted:]:
             self._lib.llama_sampler_accept(self._sampler, int(token))
         self._accepted = len(input_ids)
+        # What was written so far is the same for every candidate of this step: decode it once.
+        written = [int(t) for t in input_ids[self._prompt_tokens:]] if self._banned else []
+        before = self._text(written)
         for _ in range(_MAX_BANNED_PICKS):
             best = int(np.argmax(scores))
             if not self._allows(best, float(scores[best])):
                 scores = self._mask(scores)
                 best = int(np.argmax(scores))
-            if not self._completes_banned(input_ids, best):
+            if not self._banned or not self._completes_banned(written, before, best):
                 return self._prefer_end(scores, best)
             self.banned_hits += 1
             scores = scores.copy()
@@ -97,11 +100,7 @@ class GreedyGrammarFilter:
         preferred[stop] = scores[best] + 1.0
         return preferred
 
-    def _completes_banned(self, input_ids: npt.NDArray[np.intc], token: int) -> bool:
-        if not self._banned:
-            return False
-        written = [int(t) for t in input_ids[self._prompt_tokens:]]
-        before = self._text(written)
+    def _completes_banned(self, written: list[int], before: str, token: int) -> bool:
         after = self._text([*written, token])
         return any(after.count(p) > before.count(p) for p in self._banned)
 
